@@ -1,0 +1,99 @@
+// Low-level file helpers: streaming a web stream into a file while hashing it,
+// fsync, and atomic promotion by rename.
+import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type Algorithm, Digester } from "../oci/digest.ts";
+import { isDiskFull, StorageFull, TooLarge } from "./errors.ts";
+
+export interface WriteResult {
+  bytes: number;
+  digest: string;
+}
+
+/**
+ * Appends a stream to an open file, hashing what passes. Memory stays flat:
+ * one chunk at a time. `limit` caps the bytes accepted from this stream.
+ */
+export async function pipeToFile(
+  source: ReadableStream<Uint8Array>,
+  file: FileHandle,
+  options: { digester?: Digester; limit?: number; onChunk?: (chunk: Uint8Array) => void } = {},
+): Promise<number> {
+  const reader = source.getReader();
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (options.limit !== undefined && bytes > options.limit) throw new TooLarge(options.limit);
+      options.digester?.update(value);
+      await writeAll(file, value);
+      options.onChunk?.(value);
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw e;
+  } finally {
+    reader.releaseLock();
+  }
+  return bytes;
+}
+
+async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    try {
+      const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
+      offset += bytesWritten;
+    } catch (e) {
+      if (isDiskFull(e)) throw new StorageFull(dirname(String((file as unknown as { path?: string }).path ?? "")));
+      throw e;
+    }
+  }
+}
+
+/** Hashes a whole file by streaming it. */
+export async function hashFile(path: string, algorithm: Algorithm): Promise<WriteResult> {
+  const digester = new Digester(algorithm);
+  const file = await open(path, "r");
+  try {
+    const buffer = new Uint8Array(1 << 20);
+    let bytes = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.byteLength, null);
+      if (bytesRead === 0) break;
+      digester.update(buffer.subarray(0, bytesRead));
+      bytes += bytesRead;
+    }
+    return { bytes, digest: digester.digest() };
+  } finally {
+    await file.close();
+  }
+}
+
+/** fsyncs a file by path. */
+export async function fsyncPath(path: string): Promise<void> {
+  const file = await open(path, "r");
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Renames a verified file into place and makes the rename durable. */
+export async function promote(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  await rename(from, to);
+  // fsync the directory so the new name survives a power loss, not just a crash.
+  try {
+    await fsyncPath(dirname(to));
+  } catch {
+    // Some filesystems refuse to open directories for sync; the rename still happened.
+  }
+}
+
+export async function removeQuietly(path: string): Promise<void> {
+  await rm(path, { force: true }).catch(() => {});
+}

@@ -1,0 +1,39 @@
+// Client upload sessions on disk: uploads/<uuid>, appended by PATCH and PUT.
+// The bytes are hashed once at the end (BlobStore.commitUpload), which keeps
+// resumable uploads correct across restarts without saving hash state.
+import { open, stat, writeFile } from "node:fs/promises";
+import { pipeToFile, removeQuietly } from "./files.ts";
+import { uploadPath } from "./paths.ts";
+import type { BlobStore } from "./store.ts";
+
+export class UploadFiles {
+  constructor(private readonly store: BlobStore) {}
+
+  async create(id: string): Promise<void> {
+    await writeFile(uploadPath(this.store.paths, id), new Uint8Array(0));
+  }
+
+  async size(id: string): Promise<number | undefined> {
+    try {
+      return (await stat(uploadPath(this.store.paths, id))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Appends a stream; returns the new total size. */
+  async append(id: string, source: ReadableStream<Uint8Array>): Promise<number> {
+    const file = await open(uploadPath(this.store.paths, id), "a");
+    try {
+      await pipeToFile(source, file);
+      await file.sync();
+      return (await file.stat()).size;
+    } finally {
+      await file.close();
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await removeQuietly(uploadPath(this.store.paths, id));
+  }
+}

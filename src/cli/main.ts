@@ -1,0 +1,58 @@
+// The command dispatcher: `regcache <command> …`. Exit codes: 0 success,
+// 1 a user error with a one-line reason, 2 a usage error.
+import { ConfigError } from "../config/load.ts";
+import { MigrationError } from "../db/client.ts";
+import { VERSION } from "../version.ts";
+import { UsageError } from "./args.ts";
+import { configCheck } from "./config-check.ts";
+import type { CliIo } from "./io.ts";
+import { serve } from "./serve.ts";
+
+const USAGE = `usage: regcache <command> [options]
+
+commands:
+  serve [--config PATH]          run the registry
+  config check [--config PATH]   validate a config file
+  version                        print the version
+
+config lookup: --config, else $REGCACHE_CONFIG, else /etc/regcache/regcache.toml, else embedded defaults
+`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "serve":
+        return await serve(rest, io);
+      case "config":
+        if (rest[0] === "check") return configCheck(rest.slice(1), io);
+        throw new UsageError(`unknown config sub-command ${JSON.stringify(rest[0] ?? "")}; expected "check"`);
+      case "version":
+      case "--version":
+        io.stdout.write(`regcache ${VERSION} (${io.platform.runtime})\n`);
+        return 0;
+      case "help":
+      case "--help":
+      case "-h":
+        io.stdout.write(USAGE);
+        return 0;
+      default:
+        throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : "no command given");
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`regcache: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof MigrationError) {
+      io.stderr.write(`regcache: ${e.message}\n`);
+      return 1;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES" || code === "ENOSPC") {
+      io.stderr.write(`regcache: ${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

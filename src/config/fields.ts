@@ -1,0 +1,77 @@
+// Valibot building blocks shared by every config section, so that each key's
+// error message says what was expected in the operator's terms.
+import * as v from "valibot";
+import { parseDuration, parseRate, parseSize } from "./units.ts";
+
+const show = (x: unknown) => JSON.stringify(x);
+
+/** A duration string like "24h"; the parsed value is milliseconds. */
+export const duration = () =>
+  v.pipe(
+    v.string(`expected a duration like "24h"`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const ms = parseDuration(dataset.value);
+      if (ms === undefined) {
+        addIssue({ message: `expected a duration like "24h", got ${show(dataset.value)}` });
+        return NEVER;
+      }
+      return ms;
+    }),
+  );
+
+/** A size string like "512MiB"; the parsed value is bytes. */
+export const size = () =>
+  v.pipe(
+    v.string(`expected a size like "512MiB"`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const bytes = parseSize(dataset.value);
+      if (bytes === undefined) {
+        addIssue({ message: `expected a size like "512MiB", got ${show(dataset.value)}` });
+        return NEVER;
+      }
+      return bytes;
+    }),
+  );
+
+/** A rate like "20MiB/s"; the parsed value is bytes per second. */
+export const rate = () =>
+  v.pipe(
+    v.string(`expected a rate like "20MiB/s"`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const bps = parseRate(dataset.value);
+      if (bps === undefined) {
+        addIssue({ message: `expected a rate like "20MiB/s", got ${show(dataset.value)}` });
+        return NEVER;
+      }
+      return bps;
+    }),
+  );
+
+/** "host:port", ":port" or "port"; the parsed value is { hostname, port }. */
+export const listenAddress = () =>
+  v.pipe(
+    v.string(`expected an address like "127.0.0.1:5000"`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const m = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(dataset.value.trim());
+      const port = m ? Number(m[2]) : NaN;
+      if (!m || port > 65535) {
+        addIssue({ message: `expected an address like "127.0.0.1:5000" or ":5000", got ${show(dataset.value)}` });
+        return NEVER;
+      }
+      return { hostname: m[1] || "0.0.0.0", port };
+    }),
+  );
+
+/** A regular expression source that compiles. */
+export const regex = () =>
+  v.pipe(
+    v.string("expected a regular expression"),
+    v.check((s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    }, (issue) => `expected a valid regular expression, got ${show(issue.input)}`),
+  );

@@ -1,0 +1,46 @@
+// The whole regcache.toml as one valibot schema. Every key is optional and has
+// a safe default; unknown keys are errors (strictObject), so a typo never
+// silently falls back to a default.
+import * as v from "valibot";
+import { duration, listenAddress, size } from "./fields.ts";
+import { upstreamSection } from "./upstream.ts";
+import { prefetchSection } from "./prefetch.ts";
+
+const serverSection = v.strictObject({
+  /** Address to listen on. Default ":5000" (all interfaces, port 5000). */
+  listen: v.optional(listenAddress(), ":5000"),
+  /** Upstream that serves repository paths without an upstream prefix (docker's
+   *  registry-mirrors). Default "": such paths are local repositories. */
+  default_upstream: v.optional(v.string(), ""),
+  /** How long SIGTERM waits for in-flight transfers. Default "30s"; "0s" stops at once. */
+  shutdown_grace: v.optional(duration(), "30s"),
+  /** Largest manifest accepted from a client or an upstream. Default "4MiB". */
+  max_manifest_size: v.optional(size(), "4MiB"),
+  /** Log level: "debug", "info", "warn", "error". Default "info". */
+  log_level: v.optional(v.picklist(["debug", "info", "warn", "error"], `expected one of "debug", "info", "warn", "error"`), "info"),
+});
+
+const storageSection = v.strictObject({
+  /** Directory for the blob store and the SQLite database. Default "./regcache-data". */
+  path: v.optional(v.pipe(v.string(), v.minLength(1, "expected a directory path")), "./regcache-data"),
+});
+
+export const configSchema = v.pipe(
+  v.strictObject({
+    server: v.optional(serverSection, {}),
+    storage: v.optional(storageSection, {}),
+    /** Upstream registries. Default: none when a file is given (the embedded defaults list the public ones). */
+    upstream: v.optional(v.array(upstreamSection, "expected [[upstream]] tables"), []),
+    prefetch: v.optional(prefetchSection, {}),
+    // The [squid] section is validated by the squid kit (src/config/squid.ts).
+    squid: v.optional(v.record(v.string(), v.unknown()), {}),
+  }),
+  v.check((c) => new Set(c.upstream.map((u) => u.name)).size === c.upstream.length, "upstream names must be unique"),
+  v.check(
+    (c) => c.server.default_upstream === "" || c.upstream.some((u) => u.name === c.server.default_upstream),
+    (i) => `server.default_upstream: names no [[upstream]] (got ${JSON.stringify((i.input as { server: { default_upstream: string } }).server.default_upstream)})`,
+  ),
+);
+
+export type Config = v.InferOutput<typeof configSchema>;
+export type UpstreamConfig = Config["upstream"][number];

@@ -1,0 +1,40 @@
+// [[upstream]]: a remote registry that regcache caches. Its `name` is the first
+// path component clients use: /v2/<name>/library/nginx/manifests/latest.
+import * as v from "valibot";
+import { duration } from "./fields.ts";
+
+export const FAILURE_CLASSES = ["refused", "reset", "dns", "timeout", "tls", "http-5xx", "http-429", "http-404", "http-401/403", "invalid-response"] as const;
+
+/** The failures that serve a stale copy by default; http-404 and http-401/403 are opt-in. */
+export const DEFAULT_STALE_IF_ERROR = ["refused", "reset", "dns", "timeout", "tls", "http-5xx", "http-429"] as const;
+
+const NAME_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+
+export const upstreamSection = v.strictObject({
+  /** Path prefix clients use, e.g. "docker.io". Required; a lower-case path component. */
+  name: v.pipe(v.string("expected a name like \"docker.io\""), v.regex(NAME_COMPONENT, (i) => `expected a lower-case name like "docker.io", got ${JSON.stringify(i.input)}`)),
+  /** Base URL, e.g. "https://registry-1.docker.io". Required. http:// needs insecure = true. */
+  url: v.pipe(v.string("expected a URL"), v.url((i) => `expected a URL like "https://registry-1.docker.io", got ${JSON.stringify(i.input)}`)),
+  /** Serve a cached tag without asking the upstream for this long. Default "24h"; "0s" revalidates every pull. */
+  ttl: v.optional(duration(), "24h"),
+  /** After ttl, keep serving the cached copy this long while the upstream fails. Default "7d"; "0s" never serves stale. */
+  staleness: v.optional(duration(), "7d"),
+  /** Which failures allow a stale copy. Default: refused, reset, dns, timeout, tls, http-5xx, http-429. Empty: none. */
+  stale_if_error: v.optional(v.array(v.picklist(FAILURE_CLASSES, `expected one of ${FAILURE_CLASSES.join(", ")}`)), [...DEFAULT_STALE_IF_ERROR]),
+  /** User name for the upstream. Default "": anonymous (tokens are still fetched when the upstream asks). */
+  username: v.optional(v.string(), ""),
+  /** File holding the password or token for `username`. Default "": none. */
+  password_file: v.optional(v.string(), ""),
+  /** PEM file with extra CA certificates to trust. Default "": the system's CAs. */
+  ca_file: v.optional(v.string(), ""),
+  /** Allow plain http:// and unverified TLS. Default false. */
+  insecure: v.optional(v.boolean("expected true or false"), false),
+  /** TCP+TLS connect timeout. Default "5s". */
+  connect_timeout: v.optional(duration(), "5s"),
+  /** Time to wait for response headers. Default "30s". */
+  timeout: v.optional(duration(), "30s"),
+  /** Platforms of an index to cache completely, e.g. ["linux/amd64"]. Default []: all of them. */
+  platforms: v.optional(v.array(v.pipe(v.string(), v.regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, (i) => `expected a platform like "linux/amd64", got ${JSON.stringify(i.input)}`))), []),
+  /** Also cache artifacts that refer to an image (signatures, SBOMs). Default false. */
+  referrers: v.optional(v.boolean("expected true or false"), false),
+});

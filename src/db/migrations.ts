@@ -1,0 +1,68 @@
+// Schema migrations, embedded in the binary (no migrations folder to ship).
+// Each entry runs once, in order, inside one transaction with the bump of
+// PRAGMA user_version, so a crash mid-migration leaves the old schema intact.
+// Append only: never edit a migration that has shipped.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the registry's metadata.
+  `
+  CREATE TABLE repositories (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch('subsec') * 1000)
+  );
+  CREATE TABLE blobs (
+    digest TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE repository_blobs (
+    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    digest TEXT NOT NULL REFERENCES blobs(digest) ON DELETE CASCADE,
+    PRIMARY KEY (repository_id, digest)
+  ) WITHOUT ROWID;
+  CREATE INDEX repository_blobs_digest ON repository_blobs(digest);
+  CREATE TABLE manifests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    digest TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    content BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    artifact_type TEXT,
+    subject_digest TEXT,
+    annotations TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX manifests_repo_digest ON manifests(repository_id, digest);
+  CREATE INDEX manifests_subject ON manifests(repository_id, subject_digest);
+  CREATE TABLE manifest_refs (
+    manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('blob', 'manifest')),
+    digest TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    media_type TEXT NOT NULL,
+    platform TEXT,
+    PRIMARY KEY (manifest_id, kind, digest)
+  ) WITHOUT ROWID;
+  CREATE INDEX manifest_refs_digest ON manifest_refs(digest);
+  CREATE TABLE tags (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+    updated_at INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    immutable INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE UNIQUE INDEX tags_repo_name ON tags(repository_id, name);
+  CREATE INDEX tags_manifest ON tags(manifest_id);
+  CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    size INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
+];

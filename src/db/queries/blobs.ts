@@ -1,0 +1,34 @@
+// Queries on blobs and repository_blobs.
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { blobs, repositoryBlobs } from "../schema.ts";
+
+export function findBlob(db: Db, digest: string): { size: number } | undefined {
+  return db.select({ size: blobs.size }).from(blobs).where(eq(blobs.digest, digest)).get();
+}
+
+/** Size of a blob if `repositoryId` may serve it. */
+export function findLinkedBlob(db: Db, repositoryId: number, digest: string): { size: number } | undefined {
+  return db
+    .select({ size: blobs.size })
+    .from(repositoryBlobs)
+    .innerJoin(blobs, eq(blobs.digest, repositoryBlobs.digest))
+    .where(and(eq(repositoryBlobs.repositoryId, repositoryId), eq(repositoryBlobs.digest, digest)))
+    .get();
+}
+
+/** Records a verified blob file and links it to a repository (idempotent). */
+export function recordBlob(db: Db, digest: string, size: number, repositoryId?: number): void {
+  db.insert(blobs).values({ digest, size, createdAt: Date.now() }).onConflictDoNothing().run();
+  if (repositoryId !== undefined) linkBlob(db, repositoryId, digest);
+}
+
+export function linkBlob(db: Db, repositoryId: number, digest: string): void {
+  db.insert(repositoryBlobs).values({ repositoryId, digest }).onConflictDoNothing().run();
+}
+
+/** Removes a repository's link; returns whether one existed. */
+export function unlinkBlob(db: Db, repositoryId: number, digest: string): boolean {
+  const r = db.delete(repositoryBlobs).where(and(eq(repositoryBlobs.repositoryId, repositoryId), eq(repositoryBlobs.digest, digest))).run() as { changes?: number };
+  return (r.changes ?? 0) > 0;
+}

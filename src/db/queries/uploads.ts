@@ -1,0 +1,21 @@
+// Queries on the uploads table.
+import { eq } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { uploads } from "../schema.ts";
+
+export function insertUpload(db: Db, id: string, repositoryId: number): void {
+  const now = Date.now();
+  db.insert(uploads).values({ id, repositoryId, size: 0, createdAt: now, updatedAt: now }).run();
+}
+
+export function findUpload(db: Db, id: string): { repositoryId: number; size: number } | undefined {
+  return db.select({ repositoryId: uploads.repositoryId, size: uploads.size }).from(uploads).where(eq(uploads.id, id)).get();
+}
+
+export function setUploadSize(db: Db, id: string, size: number): void {
+  db.update(uploads).set({ size, updatedAt: Date.now() }).where(eq(uploads.id, id)).run();
+}
+
+export function deleteUpload(db: Db, id: string): void {
+  db.delete(uploads).where(eq(uploads.id, id)).run();
+}

@@ -1,0 +1,34 @@
+// createApp(deps): the HTTP surface of regcache as a hono app. Handlers stay
+// thin: they parse the request, call the registry or the cache, and shape the
+// response; errors of any layer become OCI JSON in one place (errors.ts).
+import { Hono } from "hono";
+import type { AppDeps, Vars } from "./context.ts";
+import { errorResponse, toWireError } from "./errors.ts";
+import { requestLog } from "./request-log.ts";
+import { getCatalog } from "./routes/listing.ts";
+import { handleV2 } from "./routes/v2.ts";
+
+export function createApp(deps: AppDeps): Hono<{ Variables: Vars }> {
+  const app = new Hono<{ Variables: Vars }>();
+  app.use("*", requestLog(deps));
+
+  app.onError((e, c) => {
+    const wire = toWireError(e, deps.errorMappers);
+    if (wire.status >= 500 && wire.code === "INTERNAL") deps.log.error("request failed", { path: c.req.path, error: String(e), stack: (e as Error).stack });
+    return errorResponse(wire, c.req.method);
+  });
+
+  const base = () =>
+    new Response("{}", { status: 200, headers: { "Content-Type": "application/json", "Docker-Distribution-API-Version": "registry/2.0" } });
+  app.get("/v2", base);
+  app.get("/v2/", base);
+  app.get("/v2/_catalog", (c) => getCatalog(deps, c.req.raw));
+  app.all("/v2/*", (c) => handleV2(deps, c));
+
+  app.get("/metrics", () => new Response(deps.metrics.render(), { headers: { "Content-Type": "text/plain; version=0.0.4" } }));
+  app.get("/healthz", () => new Response("ok\n"));
+  for (const extra of deps.extraRoutes ?? []) app.all(`${extra.prefix}/*`, (c) => extra.fetch(c.req.raw));
+
+  app.notFound((c) => errorResponse({ status: 404, code: "UNSUPPORTED", message: `no such endpoint: ${c.req.path.slice(0, 200)}` }, c.req.method));
+  return app;
+}

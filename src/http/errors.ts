@@ -1,0 +1,61 @@
+// The one place where domain errors become wire responses: the OCI error
+// envelope with its code and status (and Retry-After where it applies).
+import { DigestMismatch, SizeMismatch, StorageFull, TooLarge } from "../blobstore/errors.ts";
+import { ERROR_CODES, type ErrorCode, errorBody } from "../oci/errors.ts";
+import * as E from "../registry/errors.ts";
+
+export interface WireError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  detail?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Extra mappings contributed by higher layers (the cache's upstream errors). */
+export type ErrorMapper = (e: unknown) => WireError | undefined;
+
+const TABLE: [new (...a: never[]) => Error, ErrorCode, number?][] = [
+  [E.NameInvalid, "NAME_INVALID"],
+  [E.NameUnknown, "NAME_UNKNOWN"],
+  [E.ReferenceInvalid, "MANIFEST_INVALID"],
+  [E.DigestInvalid, "DIGEST_INVALID"],
+  [E.ManifestUnknown, "MANIFEST_UNKNOWN"],
+  [E.ManifestInvalid, "MANIFEST_INVALID"],
+  [E.ManifestBlobUnknown, "MANIFEST_BLOB_UNKNOWN"],
+  [E.ManifestTooLarge, "SIZE_INVALID", 413],
+  [E.BlobUnknown, "BLOB_UNKNOWN"],
+  [E.UploadUnknown, "BLOB_UPLOAD_UNKNOWN"],
+  [E.UploadInvalid, "BLOB_UPLOAD_INVALID"],
+  [E.RangeInvalid, "BLOB_UPLOAD_INVALID", 416],
+  [E.Unsupported, "UNSUPPORTED"],
+  [E.TagImmutable, "DENIED", 409],
+  [DigestMismatch, "DIGEST_INVALID"],
+  [SizeMismatch, "SIZE_INVALID"],
+  [TooLarge, "SIZE_INVALID", 413],
+  [StorageFull, "INSUFFICIENT_STORAGE"],
+];
+
+export function toWireError(e: unknown, extra: ErrorMapper[] = []): WireError {
+  for (const map of extra) {
+    const w = map(e);
+    if (w) return w;
+  }
+  for (const [type, code, status] of TABLE) {
+    if (e instanceof type) {
+      const detail = e instanceof E.RegistryError ? e.detail : undefined;
+      return { status: status ?? ERROR_CODES[code].status, code, message: e.message, detail };
+    }
+  }
+  return { status: 500, code: "INTERNAL", message: "internal error; see the regcache log" };
+}
+
+export function errorResponse(w: WireError, method: string): Response {
+  const headers = new Headers({ "Content-Type": "application/json", ...w.headers });
+  if (w.detail && typeof w.detail === "object" && "size" in w.detail && w.status === 416) {
+    const size = (w.detail as { size: number }).size;
+    headers.set("Range", `0-${Math.max(0, size - 1)}`);
+  }
+  const body = method === "HEAD" ? null : JSON.stringify(errorBody(w.code, w.message, w.detail));
+  return new Response(body, { status: w.status, headers });
+}

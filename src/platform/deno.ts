@@ -1,0 +1,39 @@
+// Platform for Deno: node:sqlite behind a bun:sqlite-shaped adapter, Deno.serve,
+// and node:fs read streams for file bodies.
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { DatabaseSync } from "node:sqlite";
+import { adaptNodeSqlite } from "./node-sqlite-adapter.ts";
+import type { Platform, RunningServer, ServeOptions, SqliteClient } from "./types.ts";
+
+// Only the two members of the Deno namespace we use, so the rest of the code
+// type-checks without Deno's type definitions.
+declare const Deno: {
+  version: { deno: string };
+  serve(
+    options: { hostname: string; port: number; onListen?: (addr: { port: number }) => void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
+};
+
+export const denoPlatform: Platform = {
+  runtime: `deno ${Deno.version.deno}`,
+
+  openSqlite(path: string): SqliteClient {
+    return adaptNodeSqlite(new DatabaseSync(path));
+  },
+
+  async serve(options: ServeOptions): Promise<RunningServer> {
+    const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, options.fetch);
+    return {
+      port: server.addr.port,
+      // Deno's shutdown() always waits for in-flight requests; the caller bounds the wait.
+      stop: () => server.shutdown(),
+    };
+  },
+
+  fileBody(path: string, start: number, end: number): BodyInit {
+    if (end < start) return new Uint8Array(0);
+    return Readable.toWeb(createReadStream(path, { start, end })) as unknown as ReadableStream<Uint8Array>;
+  },
+};

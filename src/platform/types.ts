@@ -1,0 +1,50 @@
+// The runtime seam. Everything that differs between Bun (the binary that ships)
+// and Deno sits behind this interface; only src/main picks an implementation.
+
+/** A prepared statement, shaped like bun:sqlite's (what drizzle's bun-sqlite session calls). */
+export interface SqliteStatement {
+  run(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  get(...params: unknown[]): unknown;
+  values(...params: unknown[]): unknown[][];
+}
+
+/** A transaction wrapper as bun:sqlite's Database.transaction returns it. */
+export interface SqliteTransactionFn {
+  (): void;
+  deferred(): void;
+  immediate(): void;
+  exclusive(): void;
+}
+
+/** An open SQLite database, shaped like bun:sqlite's Database. */
+export interface SqliteClient {
+  exec(sql: string): void;
+  prepare(sql: string): SqliteStatement;
+  transaction(fn: () => void): SqliteTransactionFn;
+  close(): void;
+}
+
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  fetch: (request: Request) => Response | Promise<Response>;
+}
+
+export interface RunningServer {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  /** Stops accepting connections; with `force`, also cuts in-flight requests. */
+  stop(force: boolean): Promise<void>;
+}
+
+export interface Platform {
+  /** "bun" or "deno", for the version line and logs only; never branch on it. */
+  readonly runtime: string;
+  /** Opens (creating if needed) a SQLite file. */
+  openSqlite(path: string): SqliteClient;
+  /** Starts the HTTP server. */
+  serve(options: ServeOptions): Promise<RunningServer>;
+  /** A response body for bytes [start, end] (inclusive) of a file, streamed by the runtime's fastest path. */
+  fileBody(path: string, start: number, end: number): BodyInit;
+}

@@ -1,0 +1,29 @@
+// Domain errors of the registry. They say what went wrong in registry terms;
+// src/http/errors.ts alone decides the wire code and status for each.
+
+export class RegistryError extends Error {
+  constructor(message: string, readonly detail?: unknown) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NameInvalid extends RegistryError {}
+export class NameUnknown extends RegistryError {}
+export class ReferenceInvalid extends RegistryError {}
+export class DigestInvalid extends RegistryError {}
+export class ManifestUnknown extends RegistryError {}
+export class ManifestInvalid extends RegistryError {}
+export class ManifestBlobUnknown extends RegistryError {}
+export class ManifestTooLarge extends RegistryError {}
+export class BlobUnknown extends RegistryError {}
+export class UploadUnknown extends RegistryError {}
+export class UploadInvalid extends RegistryError {}
+export class RangeInvalid extends RegistryError {}
+export class Unsupported extends RegistryError {}
+/** A write refused by an immutability rule; carries the policy (or "manual"). */
+export class TagImmutable extends RegistryError {
+  constructor(message: string, readonly policy: string) {
+    super(message, { policy });
+  }
+}

@@ -1,0 +1,110 @@
+// Blob uploads: monolithic (POST ?digest=), chunked (POST, PATCH…, PUT ?digest=),
+// cross-repository mount, status and cancel. Bytes land in uploads/<id> and
+// reach the store only through BlobStore.commitUpload, which verifies the digest.
+import { randomUUID } from "node:crypto";
+import { recordBlob } from "../db/queries/blobs.ts";
+import { ensureRepository, findRepositoryId } from "../db/queries/repositories.ts";
+import { deleteUpload, findUpload, insertUpload, setUploadSize } from "../db/queries/uploads.ts";
+import { DigestMismatch } from "../blobstore/errors.ts";
+import type { RegistryContext } from "./context.ts";
+import { mountBlob } from "./blobs.ts";
+import { DigestInvalid, RangeInvalid, UploadInvalid, UploadUnknown } from "./errors.ts";
+import { checkDigest, checkName } from "./validate.ts";
+
+export interface UploadState {
+  id: string;
+  /** Bytes received so far. */
+  size: number;
+}
+
+export async function startUpload(ctx: RegistryContext, name: string): Promise<UploadState> {
+  checkName(name);
+  const repositoryId = ensureRepository(ctx.db, name);
+  const id = randomUUID();
+  await ctx.uploads.create(id);
+  insertUpload(ctx.db, id, repositoryId);
+  return { id, size: 0 };
+}
+
+/** POST with ?mount=&from=: true when the blob was linked without an upload. */
+export function tryMount(ctx: RegistryContext, name: string, digest: string, from: string | undefined): boolean {
+  checkName(name);
+  checkDigest(digest);
+  if (from !== undefined) checkName(from);
+  const repositoryId = ensureRepository(ctx.db, name);
+  return mountBlob(ctx, repositoryId, digest, from);
+}
+
+function sessionOf(ctx: RegistryContext, name: string, id: string): { repositoryId: number; size: number } {
+  checkName(name);
+  const row = /^[a-f0-9-]{36}$/.test(id) ? findUpload(ctx.db, id) : undefined;
+  if (!row || row.repositoryId !== findRepositoryId(ctx.db, name)) throw new UploadUnknown(`upload ${id.slice(0, 64)} is not known in ${name}`);
+  return row;
+}
+
+export function uploadStatus(ctx: RegistryContext, name: string, id: string): UploadState {
+  return { id, size: sessionOf(ctx, name, id).size };
+}
+
+/**
+ * PATCH: appends a chunk. Chunks must arrive in order: a Content-Range that does
+ * not start where the upload ends is refused (416) and nothing is appended.
+ */
+export async function appendChunk(ctx: RegistryContext, name: string, id: string, body: ReadableStream<Uint8Array> | null, range: { start: number; end: number } | undefined): Promise<UploadState> {
+  const session = sessionOf(ctx, name, id);
+  if (range && range.start !== session.size) {
+    throw new RangeInvalid(`chunk starts at ${range.start} but the upload has ${session.size} bytes`, { size: session.size });
+  }
+  let size = session.size;
+  if (body) {
+    try {
+      size = await ctx.uploads.append(id, body);
+    } finally {
+      // Whatever reached the disk is the new resume point, even if the client vanished mid-chunk.
+      const onDisk = await ctx.uploads.size(id);
+      if (onDisk !== undefined) setUploadSize(ctx.db, id, onDisk);
+    }
+  }
+  if (range && size !== range.end + 1) {
+    throw new UploadInvalid(`chunk announced bytes ${range.start}-${range.end} but the upload now has ${size} bytes`, { size });
+  }
+  return { id, size };
+}
+
+/** PUT ?digest=: appends an optional last chunk, verifies, and stores the blob. */
+export async function finishUpload(ctx: RegistryContext, name: string, id: string, digest: string | undefined, body: ReadableStream<Uint8Array> | null): Promise<string> {
+  sessionOf(ctx, name, id);
+  if (!digest) throw new DigestInvalid("the digest query parameter is required to finish an upload");
+  checkDigest(digest);
+  if (body) await appendChunk(ctx, name, id, body, undefined);
+  const { repositoryId } = sessionOf(ctx, name, id);
+  let size: number;
+  try {
+    size = await ctx.store.commitUpload(id, digest);
+  } catch (e) {
+    if (e instanceof DigestMismatch) {
+      // The session is spent: the bytes do not match and must not be retried into the store.
+      await cancelUpload(ctx, name, id);
+      throw new DigestInvalid(`uploaded content has digest ${e.actual}, not ${digest}`, { digest });
+    }
+    throw e;
+  }
+  ctx.db.transaction(() => {
+    recordBlob(ctx.db, digest, size, repositoryId);
+    deleteUpload(ctx.db, id);
+  });
+  return digest;
+}
+
+export async function cancelUpload(ctx: RegistryContext, name: string, id: string): Promise<void> {
+  sessionOf(ctx, name, id);
+  deleteUpload(ctx.db, id);
+  await ctx.uploads.remove(id);
+}
+
+/** POST ?digest= with the whole body: one request upload. */
+export async function monolithicUpload(ctx: RegistryContext, name: string, digest: string, body: ReadableStream<Uint8Array> | null): Promise<string> {
+  checkDigest(digest);
+  const { id } = await startUpload(ctx, name);
+  return finishUpload(ctx, name, id, digest, body);
+}

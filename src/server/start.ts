@@ -1,0 +1,54 @@
+// The composition root of `regcache serve`: opens storage, builds the services
+// from the config, starts the HTTP server, and shuts down gracefully.
+import { mkdirSync } from "node:fs";
+import { BlobStore } from "../blobstore/store.ts";
+import { UploadFiles } from "../blobstore/uploads.ts";
+import type { Config } from "../config/schema.ts";
+import { openDatabase } from "../db/client.ts";
+import { createApp } from "../http/app.ts";
+import type { Platform, RunningServer } from "../platform/types.ts";
+import { allowAllTags, type RegistryContext } from "../registry/context.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { Metrics } from "../telemetry/metrics.ts";
+import { VERSION } from "../version.ts";
+
+export interface Running {
+  port: number;
+  /** Stops accepting, waits for in-flight transfers up to the grace period, closes the database. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export async function startServer(config: Config, platform: Platform, log: Logger): Promise<Running> {
+  mkdirSync(config.storage.path, { recursive: true });
+  const store = new BlobStore(config.storage.path);
+  await store.init();
+  const database = openDatabase(platform.openSqlite(store.paths.database));
+  const metrics = new Metrics();
+  const registry: RegistryContext = {
+    db: database.db,
+    store,
+    uploads: new UploadFiles(store),
+    guard: allowAllTags,
+    maxManifestBytes: config.server.max_manifest_size,
+  };
+  const app = createApp({ registry, platform, log, metrics });
+
+  const { hostname, port } = config.server.listen;
+  const server: RunningServer = await platform.serve({ hostname, port, fetch: app.fetch });
+  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (stopping ??= (async () => {
+      log.info("shutting down", { reason, grace_ms: config.server.shutdown_grace });
+      const graceful = server.stop(false);
+      const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.server.shutdown_grace))]);
+      if (timedOut) {
+        log.warn("grace period over; cutting remaining transfers", {});
+        await server.stop(true);
+      }
+      database.close();
+      log.info("stopped", {});
+    })());
+  return { port: server.port, shutdown };
+}
