@@ -1,0 +1,146 @@
+// The upstream client: the four reads the cache engine needs from a remote
+// registry (manifests, blobs, tags, referrers), each either succeeding or
+// throwing an UpstreamError with its failure class. One client per configured
+// upstream; it owns one connection pool, one token cache and one 429 gate.
+
+import { Authenticator } from "./auth.ts";
+import { discard, toWebStream } from "./body.ts";
+import { UpstreamError } from "./errors.ts";
+import { nextLink } from "./link-header.ts";
+import { contentLength, parseTags, readSmall } from "./responses.ts";
+import { Session } from "./session.ts";
+import { Transport, type UpstreamResponse } from "./transport.ts";
+
+export { MANIFEST_LIMIT } from "./responses.ts";
+
+export interface UpstreamClientOptions {
+  name: string;
+  url: string;
+  username?: string;
+  password?: string;
+  /** PEM of an extra CA, trusted in addition to the public roots. */
+  caPem?: string;
+  /** Allows http:// and disables TLS verification. */
+  insecure: boolean;
+  connectTimeoutMs: number;
+  /** Time allowed until the response headers arrive. */
+  headersTimeoutMs: number;
+  /** Longest gap between two body chunks; default: headersTimeoutMs. */
+  bodyTimeoutMs?: number;
+}
+
+export interface ManifestResult {
+  status: number;
+  /** Docker-Content-Digest, when the upstream sent it (verify before trusting). */
+  digest?: string;
+  /** Content-Type without parameters. */
+  mediaType?: string;
+  size?: number;
+  /** GET only: the bytes exactly as sent. */
+  body?: Uint8Array;
+}
+
+export interface BlobResult {
+  /** Content-Length of the final response, when known. */
+  size?: number;
+  /** The bytes as they arrive; a failure mid-stream errors it with an UpstreamError. */
+  body: ReadableStream<Uint8Array>;
+  /** Stop downloading and release the connection. */
+  abort(): void;
+}
+
+export interface UpstreamClient {
+  readonly name: string;
+  /** HEAD or GET a manifest by tag or digest; `accept` lists the media types we take. */
+  manifest(repo: string, reference: string, method: "HEAD" | "GET", accept: string[]): Promise<ManifestResult>;
+  /** GET a blob as a stream, following redirects to blob CDNs. */
+  blob(repo: string, digest: string): Promise<BlobResult>;
+  /** Every tag of a repository, across all pages. */
+  tags(repo: string): Promise<string[]>;
+  /** The referrers index for a digest; undefined when the upstream has no referrers API (404). */
+  referrers(repo: string, digest: string): Promise<Uint8Array | undefined>;
+  /** Closes the connection pool. */
+  close(): Promise<void>;
+}
+
+// A repository with tens of thousands of tags is real; an endless chain of
+// "next" links from a broken upstream is not.
+const MAX_TAG_PAGES = 1000;
+
+export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClient {
+  const base = new URL(opts.url);
+  if (base.protocol !== "https:" && !(base.protocol === "http:" && opts.insecure)) {
+    throw new Error(`upstream "${opts.name}": ${opts.url} needs https (or insecure = true for plain HTTP)`);
+  }
+  const transport = new Transport({
+    name: opts.name,
+    insecure: opts.insecure,
+    caPem: opts.caPem,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    headersTimeoutMs: opts.headersTimeoutMs,
+    bodyTimeoutMs: opts.bodyTimeoutMs ?? opts.headersTimeoutMs,
+  });
+  const creds = opts.username !== undefined ? { username: opts.username, password: opts.password ?? "" } : undefined;
+  const session = new Session(transport, new Authenticator(transport, creds));
+
+  // Repository names and references are validated by the caller against the
+  // OCI grammar, which allows no characters that need escaping in a path.
+  const prefix = base.pathname.replace(/\/+$/, "");
+  const urlOf = (path: string): URL => new URL(prefix + path, base.origin);
+  const invalid = (detail: string): UpstreamError => new UpstreamError(opts.name, "invalid-response", detail);
+
+  return {
+    name: opts.name,
+
+    async manifest(repo, reference, method, accept) {
+      const headers: Record<string, string> = accept.length ? { accept: accept.join(", ") } : {};
+      const res = await session.send(urlOf(`/v2/${repo}/manifests/${reference}`), repo, { method, headers });
+      const digest = res.header("docker-content-digest")?.trim() || undefined;
+      const mediaType = res.header("content-type")?.split(";")[0].trim() || undefined;
+      if (method === "HEAD") {
+        await discard(res.body);
+        return { status: res.status, digest, mediaType, size: contentLength(res) };
+      }
+      const body = await readSmall(res, "manifest", transport);
+      return { status: res.status, digest, mediaType, size: body.byteLength, body };
+    },
+
+    async blob(repo, digest) {
+      const res = await session.send(urlOf(`/v2/${repo}/blobs/${digest}`), repo, { method: "GET" });
+      if (res.status !== 200) {
+        // We sent no Range; a 206 or 204 would hand us the wrong bytes.
+        await discard(res.body);
+        throw invalid(`HTTP ${res.status} for a blob`);
+      }
+      const { body, abort } = toWebStream(res.body, (err) => transport.wrap(err));
+      return { size: contentLength(res), body, abort };
+    },
+
+    async tags(repo) {
+      const out: string[] = [];
+      const seen = new Set<string>();
+      let next: URL | undefined = urlOf(`/v2/${repo}/tags/list`);
+      for (let page = 0; next && page < MAX_TAG_PAGES && !seen.has(next.href); page++) {
+        // Our credentials follow the "next" link, so it must stay on the registry.
+        if (next.origin !== base.origin) throw invalid("tag list links to another host");
+        seen.add(next.href);
+        const res: UpstreamResponse = await session.send(next, repo, { method: "GET", headers: { accept: "application/json" } });
+        out.push(...parseTags(await readSmall(res, "tag list", transport), opts.name));
+        next = nextLink(res.header("link"), res.url);
+      }
+      return out;
+    },
+
+    async referrers(repo, digest) {
+      const headers = { accept: "application/vnd.oci.image.index.v1+json" };
+      const res = await session.send(urlOf(`/v2/${repo}/referrers/${digest}`), repo, { method: "GET", headers, allow404: true });
+      if (res.status === 404) {
+        await discard(res.body);
+        return undefined;
+      }
+      return readSmall(res, "referrers index", transport);
+    },
+
+    close: () => transport.close(),
+  };
+}
