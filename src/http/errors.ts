@@ -3,6 +3,7 @@
 import { DigestMismatch, SizeMismatch, StorageFull, TooLarge } from "../blobstore/errors.ts";
 import { ERROR_CODES, type ErrorCode, errorBody } from "../oci/errors.ts";
 import * as E from "../registry/errors.ts";
+import { UpstreamError } from "../upstream/index.ts";
 
 export interface WireError {
   status: number;
@@ -36,7 +37,32 @@ const TABLE: [new (...a: never[]) => Error, ErrorCode, number?][] = [
   [StorageFull, "INSUFFICIENT_STORAGE"],
 ];
 
+/**
+ * An upstream failure as the client sees it. An outage (refused, reset, dns,
+ * timeout, tls, 5xx) is a 503 and a garbled answer a 502, never a 404: a
+ * client must be able to tell an outage from a typo. The message names the
+ * upstream and the failure class; the upstream's own body never gets here.
+ */
+function upstreamWireError(e: UpstreamError): WireError {
+  const detail = { upstream: e.upstream, failure: e.failure };
+  switch (e.failure) {
+    case "http-404":
+      return { status: 404, code: "MANIFEST_UNKNOWN", message: `not found at upstream "${e.upstream}"`, detail };
+    case "http-429": {
+      const headers: Record<string, string> = e.retryAfterSeconds !== undefined ? { "Retry-After": String(Math.ceil(e.retryAfterSeconds)) } : {};
+      return { status: 429, code: "TOO_MANY_REQUESTS", message: e.message, detail, headers };
+    }
+    case "http-401/403":
+      return { status: 502, code: "UPSTREAM_INVALID", message: `${e.message}; check the upstream's username and password_file`, detail };
+    case "invalid-response":
+      return { status: 502, code: "UPSTREAM_INVALID", message: e.message, detail };
+    default:
+      return { status: 503, code: "UPSTREAM_UNAVAILABLE", message: e.message, detail, headers: { "Retry-After": "30" } };
+  }
+}
+
 export function toWireError(e: unknown, extra: ErrorMapper[] = []): WireError {
+  if (e instanceof UpstreamError) return upstreamWireError(e);
   for (const map of extra) {
     const w = map(e);
     if (w) return w;

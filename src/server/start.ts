@@ -6,6 +6,7 @@ import { UploadFiles } from "../blobstore/uploads.ts";
 import type { Config } from "../config/schema.ts";
 import { openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
+import { createPullThrough } from "../cache/service.ts";
 import type { Platform, RunningServer } from "../platform/types.ts";
 import { allowAllTags, type RegistryContext } from "../registry/context.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -31,7 +32,8 @@ export async function startServer(config: Config, platform: Platform, log: Logge
     guard: allowAllTags,
     maxManifestBytes: config.server.max_manifest_size,
   };
-  const app = createApp({ registry, platform, log, metrics });
+  const pullThrough = createPullThrough({ config, registry, log, metrics });
+  const app = createApp({ registry, platform, log, metrics, pullThrough });
 
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: app.fetch });
@@ -47,6 +49,7 @@ export async function startServer(config: Config, platform: Platform, log: Logge
         log.warn("grace period over; cutting remaining transfers", {});
         await server.stop(true);
       }
+      await pullThrough.close();
       database.close();
       log.info("stopped", {});
     })());

@@ -98,3 +98,14 @@ export function isReferencedChild(db: Db, repositoryId: number, digest: string):
     .get();
   return row !== undefined;
 }
+
+/** Does any manifest of the repository reference the blob (config or layer)? */
+export function isBlobReferenced(db: Db, repositoryId: number, digest: string): boolean {
+  const row = db
+    .select({ id: manifestRefs.manifestId })
+    .from(manifestRefs)
+    .innerJoin(manifests, eq(manifests.id, manifestRefs.manifestId))
+    .where(and(eq(manifests.repositoryId, repositoryId), eq(manifestRefs.kind, "blob"), eq(manifestRefs.digest, digest)))
+    .get();
+  return row !== undefined;
+}

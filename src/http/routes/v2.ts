@@ -3,22 +3,16 @@
 import type { Context } from "hono";
 import { Unsupported } from "../../registry/errors.ts";
 import { checkName } from "../../registry/validate.ts";
-import type { AppDeps, CachedResponse, Vars } from "../context.ts";
+import type { AppDeps, Vars } from "../context.ts";
+import { handleCached } from "./cached.ts";
 import { parseRoute } from "../paths.ts";
 import { deleteLocalBlob, getLocalBlob } from "./blobs.ts";
-import { getReferrers, getLocalTags, pageQuery, respondTags } from "./listing.ts";
-import { acceptedTypes, deleteLocalManifest, getLocalManifest, putLocalManifest } from "./manifests.ts";
+import { getReferrers, getLocalTags } from "./listing.ts";
+import { deleteLocalManifest, getLocalManifest, putLocalManifest } from "./manifests.ts";
 import { deleteUploadRoute, getUpload, patchUpload, postUpload, putUpload } from "./uploads.ts";
 
 function notAllowed(method: string, what: string): never {
   throw new Unsupported(`${method} is not supported on ${what}`);
-}
-
-function withCache(c: Context<{ Variables: Vars }>, r: CachedResponse): Response {
-  c.set("cache", r.cache);
-  if (r.upstreamFailure) c.set("upstreamFailure", r.upstreamFailure);
-  r.response.headers.set("X-Cache", r.cache);
-  return r.response;
 }
 
 export async function handleV2(deps: AppDeps, c: Context<{ Variables: Vars }>): Promise<Response> {
@@ -29,19 +23,9 @@ export async function handleV2(deps: AppDeps, c: Context<{ Variables: Vars }>): 
   if (!route) throw new Unsupported(`no such endpoint: ${url.pathname.slice(0, 200)}`);
   checkName(route.name);
 
-  const target = deps.pullThrough?.resolve(route.name, url.searchParams.get("ns") ?? undefined);
-  if (target) {
-    const pt = deps.pullThrough!;
-    const readOnly = `${route.name} (a cached repository of upstream "${target.upstream}"; it is read-only)`;
-    if (route.kind === "manifest" && (method === "GET" || method === "HEAD")) return withCache(c, await pt.manifest(target, route.reference, method, acceptedTypes(request)));
-    if (route.kind === "blob" && (method === "GET" || method === "HEAD")) return withCache(c, await pt.blob(target, route.digest, method, request.headers.get("range")));
-    if (route.kind === "tags" && method === "GET") {
-      const { n, last } = pageQuery(request);
-      return respondTags(route.name, await pt.tags(target, n, last), n);
-    }
-    if (route.kind === "referrers" && method === "GET") return getReferrers(deps, request, target.localName, route.digest);
-    notAllowed(method, readOnly);
-  }
+  const forWrite = method !== "GET" && method !== "HEAD";
+  const target = deps.pullThrough?.resolve(route.name, url.searchParams.get("ns") ?? undefined, forWrite);
+  if (target) return handleCached(deps, deps.pullThrough!, c, route, target);
 
   switch (route.kind) {
     case "manifest":

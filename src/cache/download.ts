@@ -1,0 +1,95 @@
+// One upstream download of one blob. It belongs to the cache, not to the
+// client that triggered it: it runs to the end even if every client leaves,
+// so the bytes a slow link delivered once are never thrown away. Bytes go to
+// a temporary file as they arrive; clients read that file as it grows
+// (tail-reader.ts), so memory stays flat however many clients wait, and a
+// client that arrives late still gets every byte from the start.
+import { open } from "node:fs/promises";
+import { DigestMismatch, SizeMismatch } from "../blobstore/errors.ts";
+import { pipeToFile, promote, removeQuietly } from "../blobstore/files.ts";
+import type { BlobStore } from "../blobstore/store.ts";
+import { Digester, parseDigest } from "../oci/digest.ts";
+import type { BlobResult } from "../upstream/index.ts";
+
+export type DownloadState = "starting" | "running" | "done" | "failed";
+
+export class Download {
+  state: DownloadState = "starting";
+  /** Bytes written to the temporary file so far. */
+  written = 0;
+  /** Size announced by the upstream (Content-Length), if any. */
+  size: number | undefined;
+  error: Error | undefined;
+  readonly tmpPath: string;
+  readonly finalPath: string;
+  /** Settles when the upstream answered (size known) or failed. */
+  readonly started: Promise<void>;
+  /** Settles when the blob is in the store (resolves) or the download failed (rejects). */
+  readonly finished: Promise<number>;
+  private waiters: (() => void)[] = [];
+  private resolveStarted!: () => void;
+  private rejectStarted!: (e: Error) => void;
+
+  constructor(readonly digest: string, store: BlobStore, fetch: () => Promise<BlobResult>, private readonly onChunk: (n: number) => void = () => {}) {
+    this.tmpPath = store.tempPath();
+    this.finalPath = store.path(digest);
+    this.started = new Promise((resolve, reject) => {
+      this.resolveStarted = resolve;
+      this.rejectStarted = reject;
+    });
+    // Nobody may be awaiting these yet; keep an unobserved failure from crashing the process.
+    this.started.catch(() => {});
+    this.finished = this.run(fetch);
+    this.finished.catch(() => {});
+  }
+
+  /** Resolves at the next change (bytes written, done or failed). */
+  progress(): Promise<void> {
+    if (this.state === "done" || this.state === "failed") return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async run(fetch: () => Promise<BlobResult>): Promise<number> {
+    try {
+      const upstream = await fetch();
+      this.size = upstream.size;
+      const file = await open(this.tmpPath, "w");
+      this.state = "running";
+      this.resolveStarted();
+      const digester = new Digester(parseDigest(this.digest)!.algorithm);
+      try {
+        await pipeToFile(upstream.body, file, {
+          digester,
+          onChunk: (chunk) => {
+            this.written += chunk.byteLength;
+            this.onChunk(chunk.byteLength);
+            this.notify();
+          },
+        });
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      const actual = digester.digest();
+      if (actual !== this.digest) throw new DigestMismatch(this.digest, actual);
+      if (this.size !== undefined && this.written !== this.size) throw new SizeMismatch(this.size, this.written);
+      await promote(this.tmpPath, this.finalPath);
+      this.state = "done";
+      this.notify();
+      return this.written;
+    } catch (e) {
+      this.error = e as Error;
+      this.state = "failed";
+      this.rejectStarted(this.error);
+      this.notify();
+      await removeQuietly(this.tmpPath);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// A client's view of a download in progress: a ReadableStream over bytes
+// [start, end] of the growing temporary file. It waits for bytes that are not
+// written yet, errors if the download fails (the client must never get a
+// complete-looking wrong blob), and closes only its own file handle on cancel.
+import { type FileHandle, open } from "node:fs/promises";
+import type { Download } from "./download.ts";
+
+const CHUNK = 256 * 1024;
+
+async function openEither(d: Download): Promise<FileHandle> {
+  try {
+    return await open(d.tmpPath, "r");
+  } catch (e) {
+    // Renamed into the store between our check and the open: read the final file.
+    if (d.state === "done") return open(d.finalPath, "r");
+    throw d.error ?? e;
+  }
+}
+
+export function tailStream(d: Download, start: number, end: number | undefined): ReadableStream<Uint8Array> {
+  let file: FileHandle | undefined;
+  let position = start;
+  const close = async () => {
+    const f = file;
+    file = undefined;
+    await f?.close().catch(() => {});
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        file ??= await openEither(d);
+        for (;;) {
+          const last = end ?? (d.state === "done" ? d.written - 1 : Number.MAX_SAFE_INTEGER);
+          if (position > last) {
+            await close();
+            controller.close();
+            return;
+          }
+          if (position < d.written) {
+            const want = Math.min(CHUNK, d.written - position, last - position + 1);
+            const buffer = new Uint8Array(want);
+            const { bytesRead } = await file.read(buffer, 0, want, position);
+            position += bytesRead;
+            controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+            return;
+          }
+          if (d.state === "failed") throw d.error ?? new Error("download failed");
+          if (d.state === "done") throw new Error(`blob ended at ${d.written} bytes, before byte ${position}`);
+          await d.progress();
+        }
+      } catch (e) {
+        await close();
+        controller.error(e);
+      }
+    },
+    cancel: close,
+  });
+}
