@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.ts";
 import { openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createPullThrough } from "../cache/service.ts";
+import { createAdminApi } from "../api/app.ts";
 import type { Platform, RunningServer } from "../platform/types.ts";
 import { allowAllTags, type RegistryContext } from "../registry/context.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -33,7 +34,8 @@ export async function startServer(config: Config, platform: Platform, log: Logge
     maxManifestBytes: config.server.max_manifest_size,
   };
   const pullThrough = createPullThrough({ config, registry, log, metrics });
-  const app = createApp({ registry, platform, log, metrics, pullThrough });
+  const admin = createAdminApi({ registry, log, metrics }, []);
+  const app = createApp({ registry, platform, log, metrics, pullThrough, extraRoutes: [{ prefix: "/api/v1", fetch: admin.fetch }] });
 
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: app.fetch });

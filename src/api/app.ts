@@ -1,0 +1,36 @@
+// The admin REST API under /api/v1/, shaped like Project Quay's where Quay has
+// the same thing. Each resource lives in its own file and registers its routes
+// on the sub-app here; createApp mounts it through AppDeps.extraRoutes.
+import { Hono } from "hono";
+import type { RegistryContext } from "../registry/context.ts";
+import type { Logger } from "../telemetry/log.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
+
+export interface AdminDeps {
+  registry: RegistryContext;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** A resource's routes: a function that adds them to the admin app. */
+export type AdminRoutes = (app: Hono, deps: AdminDeps) => void;
+
+export function createAdminApi(deps: AdminDeps, resources: AdminRoutes[]): Hono {
+  const app = new Hono().basePath("/api/v1");
+  app.onError((e, c) => {
+    const status = (e as { status?: number }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) return c.json({ error: e.message }, status as 400);
+    deps.log.error("admin request failed", { path: c.req.path, error: String(e) });
+    return c.json({ error: "internal error; see the regcache log" }, 500);
+  });
+  for (const add of resources) add(app, deps);
+  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.path}` }, 404));
+  return app;
+}
+
+/** A client error of the admin API (400, 404, 409) with a message for the operator. */
+export class ApiError extends Error {
+  constructor(readonly status: 400 | 404 | 409, message: string) {
+    super(message);
+  }
+}
