@@ -65,4 +65,27 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 2: the prefetcher's persistent download queue. A row is work still to do;
+  // finished jobs are deleted, so the table stays as small as the backlog.
+  `
+  CREATE TABLE prefetch_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    upstream TEXT NOT NULL,
+    repository TEXT NOT NULL,
+    remote_name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('blob', 'manifest', 'referrers')),
+    digest TEXT NOT NULL,
+    size INTEGER,
+    priority INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try_at INTEGER NOT NULL,
+    last_error TEXT,
+    last_failure TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX prefetch_jobs_key ON prefetch_jobs(repository, kind, digest);
+  CREATE INDEX prefetch_jobs_due ON prefetch_jobs(state, next_try_at);
+  `,
 ];

@@ -82,3 +82,33 @@ export const uploads = sqliteTable("uploads", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/** The prefetcher's download queue (migration 2). A row is work still to do; finished jobs are deleted. */
+export const prefetchJobs = sqliteTable(
+  "prefetch_jobs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    upstream: text("upstream").notNull(),
+    /** Local repository name ("docker.io/library/nginx"). */
+    repository: text("repository").notNull(),
+    /** The name at the upstream ("library/nginx"). */
+    remoteName: text("remote_name").notNull(),
+    /** "blob": download it; "manifest": fetch an index child; "referrers": fetch signatures and SBOMs of `digest`. */
+    kind: text("kind", { enum: ["blob", "manifest", "referrers"] }).notNull(),
+    digest: text("digest").notNull(),
+    /** Expected bytes, from the referencing descriptor. */
+    size: integer("size"),
+    /** Higher runs first: `regcache prefetch` asks before background completion. */
+    priority: integer("priority").notNull().default(0),
+    /** "queued" (retried at nextTryAt) or "failed" (gave up after max_attempts; the sweep re-arms it). */
+    state: text("state", { enum: ["queued", "failed"] }).notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    nextTryAt: integer("next_try_at").notNull(),
+    lastError: text("last_error"),
+    /** The upstream failure class of the last error ("refused", "http-5xx", …). */
+    lastFailure: text("last_failure"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("prefetch_jobs_key").on(t.repository, t.kind, t.digest), index("prefetch_jobs_due").on(t.state, t.nextTryAt)],
+);
