@@ -8,7 +8,7 @@
 // REGCACHE_SQUID_PROBE_CONNECT (probe the stand-in) and REGCACHE_SQUID_PROBE_CA
 // (trust its CA). See src/cli/squid.ts.
 import { createHash, randomBytes } from "node:crypto";
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,15 @@ visible_hostname = "regcache-squid-test"
   }
   // The generated file as an operator would install it must pass Squid's own check.
   await run("squid", ["-k", "parse", "-f", conf], { timeout: 30_000 });
+
+  // The snippet, included where Debian's own squid.conf includes conf.d, must pass too.
+  if (existsSync("/etc/squid/squid.conf")) {
+    const snippet = join(dir, "regcache-snippet.conf");
+    await regcache(["squid", "config", "--snippet", "--config", toml, "--out", snippet]);
+    const debian = readFileSync("/etc/squid/squid.conf", "utf8").replace(/^include \/etc\/squid\/conf\.d\/\*\.conf$/m, `include ${snippet}`);
+    writeFileSync(join(dir, "debian-squid.conf"), debian);
+    await run("squid", ["-k", "parse", "-f", join(dir, "debian-squid.conf")], { timeout: 30_000 });
+  }
 
   writeFileSync(join(dir, "hosts"), `127.0.0.1 ${HOSTS.join(" ")}\n`);
   appendFileSync(conf, `
