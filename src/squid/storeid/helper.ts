@@ -61,7 +61,7 @@ export async function runStoreIdHelper(
     const req = parseHelperLine(line);
     if (req.kind === "empty") continue;
     if (req.kind === "malformed") {
-      opts.log?.(`store-id: malformed request line (${line.length} bytes), answered ERR`);
+      opts.log?.(`malformed request line (${line.length} bytes), answered ERR`);
       if (req.channel !== undefined) reply(req.channel, undefined);
       else ordered = ordered.then(() => reply(undefined, undefined));
       continue;
