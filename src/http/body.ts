@@ -1,6 +1,6 @@
 // Reading request bodies with a byte limit, so that a huge manifest PUT is
 // refused without being buffered whole.
-import { ManifestTooLarge } from "../registry/errors.ts";
+import { BodyIncomplete, ManifestTooLarge } from "../registry/errors.ts";
 
 export async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0);
@@ -24,4 +24,28 @@ export async function readLimited(body: ReadableStream<Uint8Array> | null, limit
     offset += c.byteLength;
   }
   return out;
+}
+
+/**
+ * An upload body whose read failures (the client vanished or reset mid-chunk)
+ * surface as BodyIncomplete, so that they answer 400 and are not logged as our
+ * internal errors. Pull-based: one chunk in flight, memory stays flat.
+ */
+export function clientBody(body: ReadableStream<Uint8Array> | null): ReadableStream<Uint8Array> | null {
+  if (!body) return null;
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        controller.error(new BodyIncomplete(`the request body broke off: ${String(e).slice(0, 200)}`));
+        return;
+      }
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }

@@ -16,10 +16,18 @@ export interface WireError {
 /** Extra mappings contributed by higher layers (the cache's upstream errors). */
 export type ErrorMapper = (e: unknown) => WireError | undefined;
 
-const TABLE: [new (...a: never[]) => Error, ErrorCode, number?][] = [
+type ErrorClass = new (...a: never[]) => Error;
+/** A domain error type, its wire code, its status when not the code's default, and headers it adds. */
+type Row = [ErrorClass, ErrorCode, number?, ((e: never) => Record<string, string>)?];
+
+/** The spec's upload progress header: the bytes held so far, inclusive ("0-0" for none, as other registries say). */
+export const uploadRange = (size: number) => `0-${Math.max(0, size - 1)}`;
+
+const TABLE: Row[] = [
   [E.NameInvalid, "NAME_INVALID"],
   [E.NameUnknown, "NAME_UNKNOWN"],
-  [E.ReferenceInvalid, "MANIFEST_INVALID"],
+  // A tag outside the grammar in a PUT; reads of such a tag are ManifestUnknown.
+  [E.ReferenceInvalid, "TAG_INVALID"],
   [E.DigestInvalid, "DIGEST_INVALID"],
   [E.ManifestUnknown, "MANIFEST_UNKNOWN"],
   [E.ManifestInvalid, "MANIFEST_INVALID"],
@@ -28,8 +36,13 @@ const TABLE: [new (...a: never[]) => Error, ErrorCode, number?][] = [
   [E.BlobUnknown, "BLOB_UNKNOWN"],
   [E.UploadUnknown, "BLOB_UPLOAD_UNKNOWN"],
   [E.UploadInvalid, "BLOB_UPLOAD_INVALID"],
-  [E.RangeInvalid, "BLOB_UPLOAD_INVALID", 416],
+  [E.BodyIncomplete, "BLOB_UPLOAD_INVALID"],
+  // The spec's 416 for chunks: the Range header tells the client where to resume.
+  [E.RangeInvalid, "BLOB_UPLOAD_INVALID", 416, (e: E.RangeInvalid) => ({ Range: uploadRange(e.size) })],
+  [E.RangeNotSatisfiable, "RANGE_INVALID", 416, (e: E.RangeNotSatisfiable) => ({ "Content-Range": `bytes */${e.size}` })],
   [E.Unsupported, "UNSUPPORTED"],
+  // The spec has no code for a bad `n`; the request is wrong, so 400, not UNSUPPORTED's 405.
+  [E.QueryInvalid, "UNSUPPORTED", 400],
   [E.TagImmutable, "DENIED", 409],
   [DigestMismatch, "DIGEST_INVALID"],
   [SizeMismatch, "SIZE_INVALID"],
@@ -67,10 +80,10 @@ export function toWireError(e: unknown, extra: ErrorMapper[] = []): WireError {
     const w = map(e);
     if (w) return w;
   }
-  for (const [type, code, status] of TABLE) {
+  for (const [type, code, status, headers] of TABLE) {
     if (e instanceof type) {
       const detail = e instanceof E.RegistryError ? e.detail : undefined;
-      return { status: status ?? ERROR_CODES[code].status, code, message: e.message, detail };
+      return { status: status ?? ERROR_CODES[code].status, code, message: e.message, detail, headers: headers?.(e as never) };
     }
   }
   return { status: 500, code: "INTERNAL", message: "internal error; see the regcache log" };
@@ -78,10 +91,6 @@ export function toWireError(e: unknown, extra: ErrorMapper[] = []): WireError {
 
 export function errorResponse(w: WireError, method: string): Response {
   const headers = new Headers({ "Content-Type": "application/json", ...w.headers });
-  if (w.detail && typeof w.detail === "object" && "size" in w.detail && w.status === 416) {
-    const size = (w.detail as { size: number }).size;
-    headers.set("Range", `0-${Math.max(0, size - 1)}`);
-  }
   const body = method === "HEAD" ? null : JSON.stringify(errorBody(w.code, w.message, w.detail));
   return new Response(body, { status: w.status, headers });
 }

@@ -2,7 +2,7 @@
 // what a registry needs: what the manifest references, and what it refers to.
 // The bytes themselves are never re-serialised: digests must not change.
 import { isDigest } from "./digest.ts";
-import { isIndexType, isManifestType, OCI_EMPTY_JSON, OCI_INDEX, OCI_MANIFEST } from "./media-types.ts";
+import { isIndexType, isManifestType, OCI_INDEX, OCI_MANIFEST } from "./media-types.ts";
 
 export interface Descriptor {
   mediaType: string;
@@ -20,7 +20,7 @@ export interface ParsedManifest {
   /** Child manifests (only for an index). */
   manifests: Descriptor[];
   subject?: Descriptor;
-  /** artifactType, or the config media type for artifacts without one (spec 1.1). */
+  /** artifactType; for an image manifest without one, its config's media type (spec 1.1, referrers). */
   artifactType?: string;
   annotations?: Record<string, string>;
 }
@@ -83,6 +83,8 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
   const config = descriptor(m.config, "config");
   if (m.layers !== undefined && !Array.isArray(m.layers)) throw new InvalidManifest("layers: expected an array");
   const layers = descriptors(m.layers, "layers");
-  const artifactType = (m.artifactType as string | undefined) ?? (config.mediaType !== OCI_EMPTY_JSON && subject ? config.mediaType : undefined);
+  // Spec 1.1 (referrers): without an artifactType, the config's media type is the
+  // manifest's artifact type, whatever it is (the empty JSON type included).
+  const artifactType = (m.artifactType as string | undefined) ?? config.mediaType;
   return { mediaType, blobs: [config, ...layers], manifests: [], subject, artifactType, annotations };
 }

@@ -19,8 +19,23 @@ export class ManifestTooLarge extends RegistryError {}
 export class BlobUnknown extends RegistryError {}
 export class UploadUnknown extends RegistryError {}
 export class UploadInvalid extends RegistryError {}
-export class RangeInvalid extends RegistryError {}
+/** The client's request body ended in an error (it went away mid-upload): its fault, not ours. */
+export class BodyIncomplete extends RegistryError {}
+/** A chunk that does not continue the upload, or a Content-Range that cannot be parsed; carries the upload's size. */
+export class RangeInvalid extends RegistryError {
+  constructor(message: string, readonly size: number) {
+    super(message, { size });
+  }
+}
+/** A Range on a blob read that lies outside the blob. */
+export class RangeNotSatisfiable extends RegistryError {
+  constructor(message: string, readonly size: number) {
+    super(message);
+  }
+}
 export class Unsupported extends RegistryError {}
+/** A query parameter (n, last) that is not what the API defines. */
+export class QueryInvalid extends RegistryError {}
 /** A write refused by an immutability rule; carries the policy (or "manual"). */
 export class TagImmutable extends RegistryError {
   constructor(message: string, readonly policy: string) {

@@ -10,15 +10,28 @@ import { checkDigest, checkName } from "./validate.ts";
 /** Upper bound on one page, whatever `n` the client asks for. */
 export const MAX_PAGE = 10_000;
 
-export function listTags(ctx: RegistryContext, name: string, n: number, last: string | undefined): string[] {
+/** One page of names, and whether more follow it (which is what a Link header announces). */
+export interface Page {
+  items: string[];
+  more: boolean;
+}
+
+/** Asks for one row beyond the page: the only sure way to know whether another page exists. */
+function page(fetch: (limit: number) => string[], n: number): Page {
+  const limit = Math.min(n, MAX_PAGE);
+  const rows = fetch(limit + 1);
+  return { items: rows.slice(0, limit), more: rows.length > limit };
+}
+
+export function listTags(ctx: RegistryContext, name: string, n: number, last: string | undefined): Page {
   checkName(name);
   const repositoryId = findRepositoryId(ctx.db, name);
   if (repositoryId === undefined) throw new NameUnknown(`repository ${name} is not known`);
-  return listTagNames(ctx.db, repositoryId, Math.min(n, MAX_PAGE), last);
+  return page((limit) => listTagNames(ctx.db, repositoryId, limit, last), n);
 }
 
-export function listRepositories(ctx: RegistryContext, n: number, last: string | undefined): string[] {
-  return listRepositoryNames(ctx.db, Math.min(n, MAX_PAGE), last);
+export function listRepositories(ctx: RegistryContext, n: number, last: string | undefined): Page {
+  return page((limit) => listRepositoryNames(ctx.db, limit, last), n);
 }
 
 export interface ReferrersIndex {

@@ -8,11 +8,11 @@ import { digestOf, parseDigest } from "../oci/digest.ts";
 import { InvalidManifest, type ParsedManifest, parseManifest } from "../oci/manifest.ts";
 import type { RegistryContext } from "./context.ts";
 import { DigestInvalid, ManifestBlobUnknown, ManifestInvalid, ManifestUnknown, NameUnknown } from "./errors.ts";
-import { checkName, parseReference } from "./validate.ts";
+import { checkName, parseLookupReference, parseReference } from "./validate.ts";
 
 export function getManifest(ctx: RegistryContext, name: string, reference: string): StoredManifest {
   checkName(name);
-  const ref = parseReference(reference);
+  const ref = parseLookupReference(reference);
   const repositoryId = findRepositoryId(ctx.db, name);
   if (repositoryId === undefined) throw new NameUnknown(`repository ${name} is not known`);
   const found = ref.kind === "digest" ? findManifest(ctx.db, repositoryId, ref.digest) : lookupTag(ctx, repositoryId, ref.tag);
@@ -99,7 +99,7 @@ function checkReferencesPresent(ctx: RegistryContext, repositoryId: number, pars
 /** DELETE by digest removes the manifest and its tags; DELETE by tag removes only the tag. */
 export function deleteManifest(ctx: RegistryContext, name: string, reference: string): void {
   checkName(name);
-  const ref = parseReference(reference);
+  const ref = parseLookupReference(reference);
   ctx.db.transaction(() => {
     const repositoryId = findRepositoryId(ctx.db, name);
     if (repositoryId === undefined) throw new NameUnknown(`repository ${name} is not known`);

@@ -6,8 +6,11 @@ import { recordBlob } from "../db/queries/blobs.ts";
 import { ensureRepository, findRepositoryId } from "../db/queries/repositories.ts";
 import { deleteUpload, findUpload, insertUpload, setUploadSize } from "../db/queries/uploads.ts";
 import { DigestMismatch } from "../blobstore/errors.ts";
+import { isDigest } from "../oci/digest.ts";
+import { isValidName } from "../oci/names.ts";
 import type { RegistryContext } from "./context.ts";
 import { mountBlob } from "./blobs.ts";
+import { asOnlyWriter } from "./upload-lock.ts";
 import { DigestInvalid, RangeInvalid, UploadInvalid, UploadUnknown } from "./errors.ts";
 import { checkDigest, checkName } from "./validate.ts";
 
@@ -26,11 +29,14 @@ export async function startUpload(ctx: RegistryContext, name: string): Promise<U
   return { id, size: 0 };
 }
 
-/** POST with ?mount=&from=: true when the blob was linked without an upload. */
+/**
+ * POST with ?mount=&from=: true when the blob was linked without an upload.
+ * A digest or `from` that is not valid is a mount that is not possible: the
+ * spec has the registry fall back to an upload session then, not refuse.
+ */
 export function tryMount(ctx: RegistryContext, name: string, digest: string, from: string | undefined): boolean {
   checkName(name);
-  checkDigest(digest);
-  if (from !== undefined) checkName(from);
+  if (!isDigest(digest) || (from !== undefined && !isValidName(from))) return false;
   const repositoryId = ensureRepository(ctx.db, name);
   return mountBlob(ctx, repositoryId, digest, from);
 }
@@ -50,10 +56,20 @@ export function uploadStatus(ctx: RegistryContext, name: string, id: string): Up
  * PATCH: appends a chunk. Chunks must arrive in order: a Content-Range that does
  * not start where the upload ends is refused (416) and nothing is appended.
  */
-export async function appendChunk(ctx: RegistryContext, name: string, id: string, body: ReadableStream<Uint8Array> | null, range: { start: number; end: number } | undefined): Promise<UploadState> {
+export function appendChunk(ctx: RegistryContext, name: string, id: string, body: ReadableStream<Uint8Array> | null, range: { start: number; end: number } | undefined): Promise<UploadState> {
+  return asOnlyWriter(id, () => busy(ctx, name, id), () => writeChunk(ctx, name, id, body, range));
+}
+
+/** The refusal of a second writer (see upload-lock.ts), with the resume point as recorded. */
+function busy(ctx: RegistryContext, name: string, id: string): RangeInvalid {
+  const { size } = sessionOf(ctx, name, id);
+  return new RangeInvalid(`another request is still writing to upload ${id}; ask for its status and resume from there`, size);
+}
+
+async function writeChunk(ctx: RegistryContext, name: string, id: string, body: ReadableStream<Uint8Array> | null, range: { start: number; end: number } | undefined): Promise<UploadState> {
   const session = sessionOf(ctx, name, id);
   if (range && range.start !== session.size) {
-    throw new RangeInvalid(`chunk starts at ${range.start} but the upload has ${session.size} bytes`, { size: session.size });
+    throw new RangeInvalid(`chunk starts at ${range.start} but the upload has ${session.size} bytes`, session.size);
   }
   let size = session.size;
   if (body) {
@@ -76,24 +92,27 @@ export async function finishUpload(ctx: RegistryContext, name: string, id: strin
   sessionOf(ctx, name, id);
   if (!digest) throw new DigestInvalid("the digest query parameter is required to finish an upload");
   checkDigest(digest);
-  if (body) await appendChunk(ctx, name, id, body, undefined);
-  const { repositoryId } = sessionOf(ctx, name, id);
-  let size: number;
-  try {
-    size = await ctx.store.commitUpload(id, digest);
-  } catch (e) {
-    if (e instanceof DigestMismatch) {
-      // The session is spent: the bytes do not match and must not be retried into the store.
-      await cancelUpload(ctx, name, id);
-      throw new DigestInvalid(`uploaded content has digest ${e.actual}, not ${digest}`, { digest });
+  // Exclusive from the last chunk to the commit: a PATCH must not append to a file being hashed.
+  return asOnlyWriter(id, () => busy(ctx, name, id), async () => {
+    if (body) await writeChunk(ctx, name, id, body, undefined);
+    const { repositoryId } = sessionOf(ctx, name, id);
+    let size: number;
+    try {
+      size = await ctx.store.commitUpload(id, digest);
+    } catch (e) {
+      if (e instanceof DigestMismatch) {
+        // The session is spent: the bytes do not match and must not be retried into the store.
+        await cancelUpload(ctx, name, id);
+        throw new DigestInvalid(`uploaded content has digest ${e.actual}, not ${digest}`, { digest });
+      }
+      throw e;
     }
-    throw e;
-  }
-  ctx.db.transaction(() => {
-    recordBlob(ctx.db, digest, size, repositoryId);
-    deleteUpload(ctx.db, id);
+    ctx.db.transaction(() => {
+      recordBlob(ctx.db, digest, size, repositoryId);
+      deleteUpload(ctx.db, id);
+    });
+    return digest;
   });
-  return digest;
 }
 
 export async function cancelUpload(ctx: RegistryContext, name: string, id: string): Promise<void> {

@@ -2,7 +2,7 @@
 // the database or the filesystem.
 import { isDigest, looksLikeDigest } from "../oci/digest.ts";
 import { isValidName, isValidTag, MAX_NAME_LENGTH } from "../oci/names.ts";
-import { DigestInvalid, NameInvalid, ReferenceInvalid } from "./errors.ts";
+import { DigestInvalid, ManifestUnknown, NameInvalid, ReferenceInvalid } from "./errors.ts";
 
 export function checkName(name: string): void {
   if (!isValidName(name)) {
@@ -24,4 +24,18 @@ export function parseReference(reference: string): Reference {
   }
   if (!isValidTag(reference)) throw new ReferenceInvalid(`invalid tag ${JSON.stringify(reference.slice(0, 150))}: up to 128 of [A-Za-z0-9_.-], not starting with . or -`);
   return { kind: "tag", tag: reference };
+}
+
+/**
+ * For reads and deletes: a tag outside the grammar can never have been stored,
+ * so it names an unknown manifest (404), as the conformance suite expects of
+ * `.INVALID_MANIFEST_NAME`. A malformed digest stays a 400 (DIGEST_INVALID).
+ */
+export function parseLookupReference(reference: string): Reference {
+  try {
+    return parseReference(reference);
+  } catch (e) {
+    if (e instanceof ReferenceInvalid) throw new ManifestUnknown(`manifest ${reference.slice(0, 150)} is not known: ${e.message}`);
+    throw e;
+  }
 }

@@ -1,6 +1,6 @@
 // /v2/<name>/blobs/<digest>: GET (with Range), HEAD, DELETE for local repositories.
 import type { Platform } from "../../platform/types.ts";
-import { RangeInvalid } from "../../registry/errors.ts";
+import { RangeNotSatisfiable } from "../../registry/errors.ts";
 import { deleteBlob, statBlob } from "../../registry/blobs.ts";
 import type { AppDeps } from "../context.ts";
 import { parseRangeHeader } from "../range.ts";
@@ -16,8 +16,7 @@ export function fileResponse(platform: Pick<Platform, "fileBody">, request: Requ
   });
   const range = parseRangeHeader(request.headers.get("range"), blob.size);
   if (range === "unsatisfiable") {
-    headers.set("Content-Range", `bytes */${blob.size}`);
-    throw new RangeInvalid(`range ${request.headers.get("range")} is outside the blob's ${blob.size} bytes`);
+    throw new RangeNotSatisfiable(`range ${request.headers.get("range")} is outside the blob's ${blob.size} bytes`, blob.size);
   }
   const start = range?.start ?? 0;
   const end = range?.end ?? blob.size - 1;

@@ -1,7 +1,7 @@
 // Tags list, catalog and referrers, with n/last pagination and Link headers.
 import { OCI_INDEX } from "../../oci/media-types.ts";
-import { Unsupported } from "../../registry/errors.ts";
-import { listReferrers, listRepositories, listTags } from "../../registry/listing.ts";
+import { QueryInvalid } from "../../registry/errors.ts";
+import { listReferrers, listRepositories, listTags, MAX_PAGE } from "../../registry/listing.ts";
 import type { AppDeps } from "../context.ts";
 
 /** n and last from the query; n absent means "everything" (bounded by the registry's page limit). */
@@ -10,35 +10,40 @@ export function pageQuery(request: Request): { n: number | undefined; last: stri
   const rawN = q.get("n");
   let n: number | undefined;
   if (rawN !== null) {
-    if (!/^\d+$/.test(rawN)) throw new Unsupported(`n must be a non-negative integer, got ${JSON.stringify(rawN.slice(0, 20))}`);
+    if (!/^\d+$/.test(rawN)) throw new QueryInvalid(`n must be a non-negative integer, got ${JSON.stringify(rawN.slice(0, 20))}`);
     n = Number(rawN);
   }
   return { n, last: q.get("last") ?? undefined };
 }
 
-function paged(path: string, key: "tags" | "repositories", items: string[], n: number | undefined, extra: Record<string, unknown>): Response {
+/**
+ * A page of tags or repositories. Link (rel="next") is sent only while more
+ * follow; `more` undefined (a page from elsewhere) falls back to "the page is full".
+ */
+function paged(path: string, key: "tags" | "repositories", items: string[], n: number | undefined, more: boolean | undefined, extra: Record<string, unknown>): Response {
   const headers = new Headers({ "Content-Type": "application/json" });
-  if (n !== undefined && n > 0 && items.length === n) {
-    const next = `${path}?n=${n}&last=${encodeURIComponent(items[items.length - 1]!)}`;
-    headers.set("Link", `<${next}>; rel="next"`);
+  const next = more ?? (n !== undefined && n > 0 && items.length === n);
+  if (next && items.length > 0) {
+    const link = `${path}?n=${n ?? MAX_PAGE}&last=${encodeURIComponent(items[items.length - 1]!)}`;
+    headers.set("Link", `<${link}>; rel="next"`);
   }
   return new Response(JSON.stringify({ ...extra, [key]: items }), { status: 200, headers });
 }
 
-export function respondTags(name: string, tags: string[], n: number | undefined): Response {
-  return paged(`/v2/${name}/tags/list`, "tags", tags, n, { name });
+export function respondTags(name: string, tags: string[], n: number | undefined, more?: boolean): Response {
+  return paged(`/v2/${name}/tags/list`, "tags", tags, n, more, { name });
 }
 
 export function getLocalTags(deps: AppDeps, request: Request, name: string): Response {
   const { n, last } = pageQuery(request);
-  const tags = n === 0 ? [] : listTags(deps.registry, name, n ?? Number.MAX_SAFE_INTEGER, last);
-  return respondTags(name, tags, n);
+  const page = listTags(deps.registry, name, n ?? Number.MAX_SAFE_INTEGER, last);
+  return respondTags(name, page.items, n, page.more);
 }
 
 export function getCatalog(deps: AppDeps, request: Request): Response {
   const { n, last } = pageQuery(request);
-  const names = n === 0 ? [] : listRepositories(deps.registry, n ?? Number.MAX_SAFE_INTEGER, last);
-  return paged("/v2/_catalog", "repositories", names, n, {});
+  const page = listRepositories(deps.registry, n ?? Number.MAX_SAFE_INTEGER, last);
+  return paged("/v2/_catalog", "repositories", page.items, n, page.more, {});
 }
 
 export function getReferrers(deps: AppDeps, request: Request, name: string, digest: string): Response {

@@ -1,14 +1,16 @@
 // /v2/<name>/blobs/uploads/[<id>]: start, mount, monolithic and chunked uploads,
 // status and cancel.
-import { UploadInvalid } from "../../registry/errors.ts";
+import { RangeInvalid } from "../../registry/errors.ts";
 import { appendChunk, cancelUpload, finishUpload, monolithicUpload, startUpload, tryMount, uploadStatus } from "../../registry/uploads.ts";
 import type { AppDeps } from "../context.ts";
-import { parseContentRange } from "../range.ts";
+import { clientBody } from "../body.ts";
+import { errorResponse, toWireError, uploadRange } from "../errors.ts";
+import { type ByteRange, parseContentRange } from "../range.ts";
 
 function progressHeaders(name: string, id: string, size: number): Headers {
   return new Headers({
     Location: `/v2/${name}/blobs/uploads/${id}`,
-    Range: `0-${Math.max(0, size - 1)}`,
+    Range: uploadRange(size),
     "Docker-Upload-UUID": id,
     "Content-Length": "0",
   });
@@ -27,27 +29,53 @@ export async function postUpload(deps: AppDeps, request: Request, name: string):
     // Spec: when the mount is not possible, fall back to a regular upload session.
   }
   const digest = url.searchParams.get("digest");
-  if (digest !== null) return created(name, await monolithicUpload(deps.registry, name, digest, request.body));
+  if (digest !== null) return created(name, await monolithicUpload(deps.registry, name, digest, clientBody(request.body)));
   const { id, size } = await startUpload(deps.registry, name);
   return new Response(null, { status: 202, headers: progressHeaders(name, id, size) });
 }
 
-export async function patchUpload(deps: AppDeps, request: Request, name: string, id: string): Promise<Response> {
-  const range = parseContentRange(request.headers.get("content-range"));
-  if (range === "invalid") throw new UploadInvalid(`malformed Content-Range ${JSON.stringify(request.headers.get("content-range"))}; expected "<start>-<end>"`);
-  const { size } = await appendChunk(deps.registry, name, id, request.body, range);
-  return new Response(null, { status: 202, headers: progressHeaders(name, id, size) });
+/**
+ * A refused chunk (416) still names the session, so that the client can ask
+ * where it stands and resume; the spec lists Location and Range on that answer.
+ */
+async function resumable(name: string, id: string, work: () => Promise<Response>): Promise<Response> {
+  try {
+    return await work();
+  } catch (e) {
+    if (!(e instanceof RangeInvalid)) throw e;
+    const wire = toWireError(e);
+    return errorResponse({ ...wire, headers: { ...wire.headers, Location: `/v2/${name}/blobs/uploads/${id}`, "Docker-Upload-UUID": id } }, "PATCH");
+  }
 }
 
-export async function putUpload(deps: AppDeps, request: Request, name: string, id: string): Promise<Response> {
-  const digest = new URL(request.url).searchParams.get("digest") ?? undefined;
-  const range = parseContentRange(request.headers.get("content-range"));
-  if (range !== undefined && range !== "invalid") {
-    // A final chunk with a Content-Range must continue where the upload ends.
-    await appendChunk(deps.registry, name, id, request.body, range);
-    return created(name, await finishUpload(deps.registry, name, id, digest, null));
-  }
-  return created(name, await finishUpload(deps.registry, name, id, digest, request.body));
+/** The chunk's Content-Range; a malformed one is a 416 like an out-of-order chunk (spec, "Chunked Upload"). */
+async function chunkRange(deps: AppDeps, request: Request, name: string, id: string): Promise<ByteRange | undefined> {
+  const header = request.headers.get("content-range");
+  const range = parseContentRange(header);
+  if (range !== "invalid") return range;
+  const { size } = await uploadStatus(deps.registry, name, id);
+  throw new RangeInvalid(`malformed Content-Range ${JSON.stringify(header?.slice(0, 60))}; expected "<start>-<end>"`, size);
+}
+
+export function patchUpload(deps: AppDeps, request: Request, name: string, id: string): Promise<Response> {
+  return resumable(name, id, async () => {
+    const range = await chunkRange(deps, request, name, id);
+    const { size } = await appendChunk(deps.registry, name, id, clientBody(request.body), range);
+    return new Response(null, { status: 202, headers: progressHeaders(name, id, size) });
+  });
+}
+
+export function putUpload(deps: AppDeps, request: Request, name: string, id: string): Promise<Response> {
+  return resumable(name, id, async () => {
+    const digest = new URL(request.url).searchParams.get("digest") ?? undefined;
+    const range = await chunkRange(deps, request, name, id);
+    if (range !== undefined) {
+      // A final chunk with a Content-Range must continue where the upload ends.
+      await appendChunk(deps.registry, name, id, clientBody(request.body), range);
+      return created(name, await finishUpload(deps.registry, name, id, digest, null));
+    }
+    return created(name, await finishUpload(deps.registry, name, id, digest, clientBody(request.body)));
+  });
 }
 
 export function getUpload(deps: AppDeps, name: string, id: string): Response {
