@@ -25,10 +25,18 @@ export const denoPlatform: Platform = {
 
   async serve(options: ServeOptions): Promise<RunningServer> {
     const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, options.fetch);
+    let draining: Promise<void> | undefined;
     return {
       port: server.addr.port,
-      // Deno's shutdown() always waits for in-flight requests; the caller bounds the wait.
-      stop: () => server.shutdown(),
+      stop: (force: boolean) => {
+        // shutdown() stops accepting and waits for in-flight requests, however long.
+        draining ??= server.shutdown();
+        // Deno has no way to cut connections once that has begun (aborting Deno.serve's
+        // signal then throws BadResource), and a client that stalls a blob download would
+        // hold shutdown() open for good. So a forced stop does not wait: the caller exits
+        // the process next, and that ends the remaining transfers.
+        return force ? Promise.resolve() : draining;
+      },
     };
   },
 

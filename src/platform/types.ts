@@ -34,7 +34,8 @@ export interface ServeOptions {
 export interface RunningServer {
   /** The port actually bound (useful with port 0). */
   port: number;
-  /** Stops accepting connections; with `force`, also cuts in-flight requests. */
+  /** Stops accepting connections; with `force`, also cuts in-flight requests, or (Deno,
+   *  which cannot) stops waiting for them, so that the process exit that follows ends them. */
   stop(force: boolean): Promise<void>;
 }
 
