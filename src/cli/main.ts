@@ -7,12 +7,14 @@ import { UsageError } from "./args.ts";
 import { configCheck } from "./config-check.ts";
 import type { CliIo } from "./io.ts";
 import { serve } from "./serve.ts";
+import { squid } from "./squid-command.ts";
 
 const USAGE = `usage: regcache <command> [options]
 
 commands:
   serve [--config PATH]          run the registry
   config check [--config PATH]   validate a config file
+  squid config|store-id|icap     the Squid kit for CDN layer caching (docs/squid.md)
   version                        print the version
 
 config lookup: --config, else $REGCACHE_CONFIG, else /etc/regcache/regcache.toml, else embedded defaults
@@ -27,6 +29,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case "config":
         if (rest[0] === "check") return configCheck(rest.slice(1), io);
         throw new UsageError(`unknown config sub-command ${JSON.stringify(rest[0] ?? "")}; expected "check"`);
+      case "squid":
+        return await squid(rest, io);
       case "version":
       case "--version":
         io.stdout.write(`regcache ${VERSION} (${io.platform.runtime})\n`);

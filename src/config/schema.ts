@@ -4,7 +4,8 @@
 import * as v from "valibot";
 import { duration, listenAddress, size } from "./fields.ts";
 import { upstreamSection } from "./upstream.ts";
-import { prefetchSection } from "./prefetch.ts";
+import { prefetchSection, unknownPrefetchUpstream } from "./prefetch.ts";
+import { squidSection } from "./squid.ts";
 
 const serverSection = v.strictObject({
   /** Address to listen on. Default ":5000" (all interfaces, port 5000). */
@@ -32,14 +33,14 @@ export const configSchema = v.pipe(
     /** Upstream registries. Default: none when a file is given (the embedded defaults list the public ones). */
     upstream: v.optional(v.array(upstreamSection, "expected [[upstream]] tables"), []),
     prefetch: v.optional(prefetchSection, {}),
-    // The [squid] section is validated by the squid kit (src/config/squid.ts).
-    squid: v.optional(v.record(v.string(), v.unknown()), {}),
+    squid: v.optional(squidSection, {}),
   }),
   v.check((c) => new Set(c.upstream.map((u) => u.name)).size === c.upstream.length, "upstream names must be unique"),
   v.check(
     (c) => c.server.default_upstream === "" || c.upstream.some((u) => u.name === c.server.default_upstream),
     (i) => `server.default_upstream: names no [[upstream]] (got ${JSON.stringify((i.input as { server: { default_upstream: string } }).server.default_upstream)})`,
   ),
+  v.check((c) => unknownPrefetchUpstream(c) === undefined, (i) => unknownPrefetchUpstream(i.input as Parameters<typeof unknownPrefetchUpstream>[0])!),
 );
 
 export type Config = v.InferOutput<typeof configSchema>;
