@@ -1,7 +1,8 @@
 // A client's view of a download in progress: a ReadableStream over bytes
 // [start, end] of the growing temporary file. It waits for bytes that are not
-// written yet, errors if the download fails (the client must never get a
-// complete-looking wrong blob), and closes only its own file handle on cancel.
+// written yet, holds back the last byte until the digest is verified and errors
+// if the download fails (the client must never get a complete-looking wrong
+// blob), and closes only its own file handle on cancel.
 import { type FileHandle, open } from "node:fs/promises";
 import type { Download } from "./download.ts";
 
@@ -36,8 +37,11 @@ export function tailStream(d: Download, start: number, end: number | undefined):
             controller.close();
             return;
           }
-          if (position < d.written) {
-            const want = Math.min(CHUNK, d.written - position, last - position + 1);
+          // The blob's last byte waits for the digest check: a client that does not verify
+          // digests must see a broken transfer, never a complete-looking wrong blob.
+          const releasable = d.state === "done" ? d.written : Math.min(d.written, (d.size ?? Infinity) - 1);
+          if (position < releasable) {
+            const want = Math.min(CHUNK, releasable - position, last - position + 1);
             const buffer = new Uint8Array(want);
             const { bytesRead } = await file.read(buffer, 0, want, position);
             position += bytesRead;

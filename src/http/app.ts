@@ -2,6 +2,7 @@
 // thin: they parse the request, call the registry or the cache, and shape the
 // response; errors of any layer become OCI JSON in one place (errors.ts).
 import { Hono } from "hono";
+import { UpstreamError } from "../upstream/index.ts";
 import type { AppDeps, Vars } from "./context.ts";
 import { errorResponse, toWireError } from "./errors.ts";
 import { requestLog } from "./request-log.ts";
@@ -14,6 +15,8 @@ export function createApp(deps: AppDeps): Hono<{ Variables: Vars }> {
 
   app.onError((e, c) => {
     const wire = toWireError(e, deps.errorMappers);
+    // An operator reading the request log must see why a pull failed, not only why one was STALE.
+    if (e instanceof UpstreamError) c.set("upstreamFailure", e.failure);
     if (wire.status >= 500 && wire.code === "INTERNAL") deps.log.error("request failed", { path: c.req.path, error: String(e), stack: (e as Error).stack });
     return errorResponse(wire, c.req.method);
   });
