@@ -48,8 +48,20 @@ function sessionOf(ctx: RegistryContext, name: string, id: string): { repository
   return row;
 }
 
-export function uploadStatus(ctx: RegistryContext, name: string, id: string): UploadState {
-  return { id, size: sessionOf(ctx, name, id).size };
+/**
+ * The upload's size as its file has it. The row is updated only after a chunk ends, so a
+ * crash (kill -9) in the middle of a chunk leaves the row behind the file; appends go to
+ * the end of the file, so the file is the truth and the row is corrected from it.
+ */
+async function sizeOnDisk(ctx: RegistryContext, id: string, recorded: number): Promise<number> {
+  const onDisk = await ctx.uploads.size(id);
+  if (onDisk === undefined || onDisk === recorded) return recorded;
+  setUploadSize(ctx.db, id, onDisk);
+  return onDisk;
+}
+
+export async function uploadStatus(ctx: RegistryContext, name: string, id: string): Promise<UploadState> {
+  return { id, size: await sizeOnDisk(ctx, id, sessionOf(ctx, name, id).size) };
 }
 
 /**
@@ -67,11 +79,10 @@ function busy(ctx: RegistryContext, name: string, id: string): RangeInvalid {
 }
 
 async function writeChunk(ctx: RegistryContext, name: string, id: string, body: ReadableStream<Uint8Array> | null, range: { start: number; end: number } | undefined): Promise<UploadState> {
-  const session = sessionOf(ctx, name, id);
-  if (range && range.start !== session.size) {
-    throw new RangeInvalid(`chunk starts at ${range.start} but the upload has ${session.size} bytes`, session.size);
+  let size = await sizeOnDisk(ctx, id, sessionOf(ctx, name, id).size);
+  if (range && range.start !== size) {
+    throw new RangeInvalid(`chunk starts at ${range.start} but the upload has ${size} bytes`, size);
   }
-  let size = session.size;
   if (body) {
     try {
       size = await ctx.uploads.append(id, body);

@@ -78,8 +78,8 @@ export function putUpload(deps: AppDeps, request: Request, name: string, id: str
   });
 }
 
-export function getUpload(deps: AppDeps, name: string, id: string): Response {
-  const { size } = uploadStatus(deps.registry, name, id);
+export async function getUpload(deps: AppDeps, name: string, id: string): Promise<Response> {
+  const { size } = await uploadStatus(deps.registry, name, id);
   return new Response(null, { status: 204, headers: progressHeaders(name, id, size) });
 }
 
