@@ -2,6 +2,7 @@
 // The bytes are hashed once at the end (BlobStore.commitUpload), which keeps
 // resumable uploads correct across restarts without saving hash state.
 import { open, stat, writeFile } from "node:fs/promises";
+import { StorageFull } from "./errors.ts";
 import { pipeToFile, removeQuietly } from "./files.ts";
 import { uploadPath } from "./paths.ts";
 import type { BlobStore } from "./store.ts";
@@ -21,13 +22,21 @@ export class UploadFiles {
     }
   }
 
-  /** Appends a stream; returns the new total size. */
+  /**
+   * Appends a stream; returns the new total size. When the disk fills up, the
+   * chunk is rolled back so the session stays resumable and the space is given
+   * back at once rather than when the session is cancelled or expires.
+   */
   async append(id: string, source: ReadableStream<Uint8Array>): Promise<number> {
     const file = await open(uploadPath(this.store.paths, id), "a");
+    const before = (await file.stat()).size;
     try {
       await pipeToFile(source, file);
       await file.sync();
       return (await file.stat()).size;
+    } catch (e) {
+      if (e instanceof StorageFull) await file.truncate(before).catch(() => {});
+      throw e;
     } finally {
       await file.close();
     }

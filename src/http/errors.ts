@@ -74,8 +74,15 @@ function upstreamWireError(e: UpstreamError): WireError {
   }
 }
 
+/** A full disk, whether the blob store (StorageFull), a plain write (ENOSPC) or SQLite noticed it. */
+function isOutOfSpace(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return e instanceof StorageFull || code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL";
+}
+
 export function toWireError(e: unknown, extra: ErrorMapper[] = []): WireError {
   if (e instanceof UpstreamError) return upstreamWireError(e);
+  if (isOutOfSpace(e)) return { status: 507, code: "INSUFFICIENT_STORAGE", message: "the registry's disk is full; nothing partial was kept" };
   for (const map of extra) {
     const w = map(e);
     if (w) return w;

@@ -21,6 +21,8 @@ export interface RegcacheOptions {
   shutdownGrace?: string;
   /** TOML appended to the generated config (e.g. [[upstream]] tables). */
   extraToml?: string;
+  /** storage.path; default a fresh folder in the instance's temp dir. */
+  storageDir?: string;
   /** Default 20 s; Deno's first start compiles the sources. */
   startTimeoutMs?: number;
 }
@@ -82,8 +84,8 @@ export async function startRegcache(options: RegcacheOptions = {}): Promise<Regc
   const runtime = options.runtime ?? "binary";
   const temp = makeTempDir(`regcache-e2e-${runtime}-`);
   const dir = temp.path;
-  const storageDir = join(dir, "storage");
-  mkdirSync(storageDir);
+  const storageDir = options.storageDir ?? join(dir, "storage");
+  mkdirSync(storageDir, { recursive: true });
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const url = `http://${host}`;
