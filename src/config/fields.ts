@@ -5,47 +5,28 @@ import { parseDuration, parseRate, parseSize } from "./units.ts";
 
 const show = (x: unknown) => JSON.stringify(x);
 
-/** A duration string like "24h"; the parsed value is milliseconds. */
-export const duration = () =>
+/** A string parsed by `parse` into a number; `example` shows the operator the expected form. */
+const parsedString = (what: string, example: string, parse: (text: string) => number | undefined) =>
   v.pipe(
-    v.string(`expected a duration like "24h"`),
+    v.string(`expected ${what} like ${show(example)}`),
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const ms = parseDuration(dataset.value);
-      if (ms === undefined) {
-        addIssue({ message: `expected a duration like "24h", got ${show(dataset.value)}` });
+      const value = parse(dataset.value);
+      if (value === undefined) {
+        addIssue({ message: `expected ${what} like ${show(example)}, got ${show(dataset.value)}` });
         return NEVER;
       }
-      return ms;
+      return value;
     }),
   );
+
+/** A duration string like "24h"; the parsed value is milliseconds. */
+export const duration = () => parsedString("a duration", "24h", parseDuration);
 
 /** A size string like "512MiB"; the parsed value is bytes. */
-export const size = () =>
-  v.pipe(
-    v.string(`expected a size like "512MiB"`),
-    v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const bytes = parseSize(dataset.value);
-      if (bytes === undefined) {
-        addIssue({ message: `expected a size like "512MiB", got ${show(dataset.value)}` });
-        return NEVER;
-      }
-      return bytes;
-    }),
-  );
+export const size = () => parsedString("a size", "512MiB", parseSize);
 
 /** A rate like "20MiB/s"; the parsed value is bytes per second. */
-export const rate = () =>
-  v.pipe(
-    v.string(`expected a rate like "20MiB/s"`),
-    v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const bps = parseRate(dataset.value);
-      if (bps === undefined) {
-        addIssue({ message: `expected a rate like "20MiB/s", got ${show(dataset.value)}` });
-        return NEVER;
-      }
-      return bps;
-    }),
-  );
+export const rate = () => parsedString("a rate", "20MiB/s", parseRate);
 
 /** "host:port", ":port" or "port"; the parsed value is { hostname, port }. */
 export const listenAddress = () =>
