@@ -88,4 +88,33 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX prefetch_jobs_key ON prefetch_jobs(repository, kind, digest);
   CREATE INDEX prefetch_jobs_due ON prefetch_jobs(state, next_try_at);
   `,
+  // 3: immutability policies. No per-tag policy marks are stored: policies are
+  // evaluated when a tag is written or deleted, so creating, changing or
+  // deleting a policy is one row, and no crash can leave tags half-protected.
+  // The generation counter moves with every change (by trigger, so a change
+  // made any way at all is seen) and tells the in-memory compiled copy it is stale.
+  `
+  CREATE TABLE immutability_policies (
+    uuid TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    repository TEXT,
+    tag_pattern TEXT NOT NULL,
+    tag_pattern_matches INTEGER NOT NULL CHECK (tag_pattern_matches IN (0, 1)),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX immutability_policies_rule ON immutability_policies(namespace, ifnull(repository, ''), tag_pattern, tag_pattern_matches);
+  CREATE TABLE immutability_generation (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+  );
+  INSERT INTO immutability_generation (id, generation) VALUES (1, 0);
+  CREATE TRIGGER immutability_policies_inserted AFTER INSERT ON immutability_policies
+    BEGIN UPDATE immutability_generation SET generation = generation + 1 WHERE id = 1; END;
+  CREATE TRIGGER immutability_policies_updated AFTER UPDATE ON immutability_policies
+    BEGIN UPDATE immutability_generation SET generation = generation + 1 WHERE id = 1; END;
+  CREATE TRIGGER immutability_policies_deleted AFTER DELETE ON immutability_policies
+    BEGIN UPDATE immutability_generation SET generation = generation + 1 WHERE id = 1; END;
+  `,
 ];

@@ -112,3 +112,26 @@ export const prefetchJobs = sqliteTable(
   },
   (t) => [uniqueIndex("prefetch_jobs_key").on(t.repository, t.kind, t.digest), index("prefetch_jobs_due").on(t.state, t.nextTryAt)],
 );
+
+/** Immutability policies (migration 3); evaluated when tags are written, never copied onto tags. */
+export const immutabilityPolicies = sqliteTable(
+  "immutability_policies",
+  {
+    uuid: text("uuid").primaryKey(),
+    namespace: text("namespace").notNull(),
+    /** The full repository name for a repository policy; null for the whole namespace. */
+    repository: text("repository"),
+    tagPattern: text("tag_pattern").notNull(),
+    tagPatternMatches: integer("tag_pattern_matches", { mode: "boolean" }).notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("immutability_policies_rule").on(t.namespace, sql`ifnull(${t.repository}, '')`, t.tagPattern, t.tagPatternMatches)],
+);
+
+/** One row: bumped by triggers on every policy change, so cached compiled policies know when they are stale. */
+export const immutabilityGeneration = sqliteTable("immutability_generation", {
+  id: integer("id").primaryKey(),
+  generation: integer("generation").notNull(),
+});

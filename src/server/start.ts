@@ -9,7 +9,11 @@ import { createApp } from "../http/app.ts";
 import { createPullThrough } from "../cache/service.ts";
 import { createAdminApi } from "../api/app.ts";
 import type { Platform, RunningServer } from "../platform/types.ts";
-import { allowAllTags, type RegistryContext } from "../registry/context.ts";
+import type { RegistryContext } from "../registry/context.ts";
+import { createImmutability } from "../registry/immutability/index.ts";
+import { immutabilityRoutes } from "../api/immutability.ts";
+import { prefetchRoutes } from "../api/prefetch.ts";
+import { createPrefetcher } from "../prefetch/service.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { Metrics } from "../telemetry/metrics.ts";
 import { VERSION } from "../version.ts";
@@ -26,15 +30,19 @@ export async function startServer(config: Config, platform: Platform, log: Logge
   await store.init();
   const database = openDatabase(platform.openSqlite(store.paths.database));
   const metrics = new Metrics();
+  const immutability = createImmutability({ db: database.db, log, upstreams: config.upstream.map((u) => u.name) });
   const registry: RegistryContext = {
     db: database.db,
     store,
     uploads: new UploadFiles(store),
-    guard: allowAllTags,
+    guard: immutability.guard,
     maxManifestBytes: config.server.max_manifest_size,
   };
-  const pullThrough = createPullThrough({ config, registry, log, metrics });
-  const admin = createAdminApi({ registry, log, metrics }, []);
+  // The prefetcher queues what each stored upstream manifest references, and downloads it through the pull-through's single-flight downloads.
+  const prefetcher = createPrefetcher({ config, db: database.db, store, log, metrics });
+  const pullThrough = createPullThrough({ config, registry, log, metrics, onManifestStored: prefetcher.onManifestStored });
+  prefetcher.start(pullThrough);
+  const admin = createAdminApi({ registry, log, metrics }, [immutabilityRoutes(immutability), prefetchRoutes(() => prefetcher.api)]);
   const app = createApp({ registry, platform, log, metrics, pullThrough, extraRoutes: [{ prefix: "/api/v1", fetch: admin.fetch }] });
 
   const { hostname, port } = config.server.listen;
@@ -51,6 +59,8 @@ export async function startServer(config: Config, platform: Platform, log: Logge
         log.warn("grace period over; cutting remaining transfers", {});
         await server.stop(true);
       }
+      // Unfinished jobs stay queued in SQLite and resume at the next start.
+      await prefetcher.stop(1_000);
       await pullThrough.close();
       database.close();
       log.info("stopped", {});
