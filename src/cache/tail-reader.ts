@@ -12,7 +12,10 @@ async function openEither(d: Download): Promise<FileHandle> {
   try {
     return await open(d.tmpPath, "r");
   } catch (e) {
-    // Renamed into the store between our check and the open: read the final file.
+    // Renamed into the store before we opened it. The state can still say "running":
+    // promote() fsyncs the directory after the rename. Wait for the outcome, then read
+    // the final file (or report why the download failed).
+    await d.finished.catch(() => {});
     if (d.state === "done") return open(d.finalPath, "r");
     throw d.error ?? e;
   }
