@@ -49,6 +49,11 @@ export class BlobDownloads {
     return d;
   }
 
+  /** The download of `digest` in progress, if any (the prefetcher shows its bytes as progress). */
+  find(digest: string): Download | undefined {
+    return this.active.get(digest);
+  }
+
   /** Downloads in progress (for shutdown and tests). */
   get count(): number {
     return this.active.size;

@@ -32,10 +32,11 @@ export class ManifestCache {
 
   constructor(private readonly ctx: CacheContext) {}
 
-  async get(target: Target, reference: string): Promise<ManifestOutcome> {
+  /** `revalidate`: ask the upstream about a tag even while it is fresh (scheduled prefetches renew tags). */
+  async get(target: Target, reference: string, options: { revalidate?: boolean } = {}): Promise<ManifestOutcome> {
     const upstream = this.ctx.upstreams.get(target.upstream)!;
     const ref = parseReference(reference);
-    const outcome = ref.kind === "digest" ? await this.byDigest(upstream, target, ref.digest) : await this.byTag(upstream, target, ref.tag);
+    const outcome = ref.kind === "digest" ? await this.byDigest(upstream, target, ref.digest) : await this.byTag(upstream, target, ref.tag, options.revalidate ?? false);
     this.ctx.metrics.responses.inc({ upstream: target.upstream, kind: "manifest", outcome: outcome.cache });
     return outcome;
   }
@@ -52,12 +53,12 @@ export class ManifestCache {
     });
   }
 
-  private async byTag(upstream: CachedUpstream, target: Target, tag: string): Promise<Outcome> {
+  private async byTag(upstream: CachedUpstream, target: Target, tag: string, force: boolean): Promise<Outcome> {
     const db = this.ctx.registry.db;
     const repositoryId = findRepositoryId(db, target.localName);
     const row = repositoryId === undefined ? undefined : findTag(db, repositoryId, tag);
     const cached = row ? findManifestById(db, row.manifestId) : undefined;
-    if (row && cached && freshnessOf(row.confirmedAt, this.ctx.now(), upstream.freshness) === "fresh") {
+    if (!force && row && cached && freshnessOf(row.confirmedAt, this.ctx.now(), upstream.freshness) === "fresh") {
       return { manifest: cached, cache: "HIT" };
     }
     // Revalidations of one tag share one upstream request.

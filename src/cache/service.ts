@@ -21,7 +21,8 @@ export type { BlobOutcome, ManifestOutcome, Target };
 export interface PullThrough {
   /** The upstream serving `name` (with containerd's ?ns=), or undefined for a local repository. */
   resolve(name: string, ns: string | undefined, forWrite: boolean): Target | undefined;
-  manifest(target: Target, reference: string): Promise<ManifestOutcome>;
+  /** `revalidate`: ask the upstream about a tag even while it is fresh. */
+  manifest(target: Target, reference: string, options?: { revalidate?: boolean }): Promise<ManifestOutcome>;
   blob(target: Target, digest: string, method: "GET" | "HEAD", wantsRange: boolean): Promise<BlobOutcome>;
   /** Tags at the upstream; the cached tags when the upstream fails. */
   tags(target: Target, n: number | undefined, last: string | undefined): Promise<string[]>;
@@ -62,7 +63,7 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
         defaultUpstream: deps.config.server.default_upstream,
         isLocalRepository: (n) => findRepositoryId(deps.registry.db, n) !== undefined,
       }),
-    manifest: (target, reference) => manifests.get(target, reference),
+    manifest: (target, reference, options) => manifests.get(target, reference, options),
     blob: (target, digest, method, wantsRange) => blobs.get(target, digest, method, wantsRange),
     async tags(target, n, last) {
       const limit = Math.min(n ?? MAX_PAGE, MAX_PAGE);

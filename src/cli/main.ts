@@ -6,6 +6,7 @@ import { VERSION } from "../version.ts";
 import { UsageError } from "./args.ts";
 import { configCheck } from "./config-check.ts";
 import type { CliIo } from "./io.ts";
+import { prefetchCommand, PREFETCH_USAGE } from "./prefetch.ts";
 import { serve } from "./serve.ts";
 import { squid } from "./squid-command.ts";
 
@@ -14,6 +15,7 @@ const USAGE = `usage: regcache <command> [options]
 commands:
   serve [--config PATH]          run the registry
   config check [--config PATH]   validate a config file
+  ${PREFETCH_USAGE}
   squid config|store-id|icap     the Squid kit for CDN layer caching (docs/squid.md)
   version                        print the version
 
@@ -31,6 +33,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`unknown config sub-command ${JSON.stringify(rest[0] ?? "")}; expected "check"`);
       case "squid":
         return await squid(rest, io);
+      case "prefetch":
+        return await prefetchCommand(rest, io);
       case "version":
       case "--version":
         io.stdout.write(`regcache ${VERSION} (${io.platform.runtime})\n`);

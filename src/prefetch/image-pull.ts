@@ -1,0 +1,61 @@
+// Pulling one image completely, now: its manifest through the cache (a tag is
+// revalidated with the upstream, so a retag is picked up), the wanted children
+// of an index, and every missing blob queued. Used by the schedules and by
+// `regcache prefetch`; the blobs themselves arrive through the worker pool.
+import { manifestIdIn } from "../db/queries/completeness.ts";
+import { parseManifest, type ParsedManifest } from "../oci/manifest.ts";
+import { UpstreamError } from "../upstream/index.ts";
+import { targetOf, type PrefetchContext } from "./context.ts";
+import { planManifest, wantedChildren } from "./plan.ts";
+import { imageStatus, type ImageStatus } from "./status.ts";
+
+export interface ImageSpec {
+  upstream: string;
+  /** Local repository name, upstream first ("docker.io/library/nginx"). */
+  repository: string;
+  /** A tag or a digest. */
+  reference: string;
+  /** Overrides the repository's platforms (empty: use them). */
+  platforms?: readonly string[];
+}
+
+export interface PulledImage {
+  digest: string;
+  mediaType: string;
+  /** The upstream failed and the cached copy was used (its failure class). */
+  staleBecause?: string;
+  platforms: readonly string[];
+  status: ImageStatus;
+}
+
+function parse(upstream: string, content: Uint8Array, mediaType: string): ParsedManifest {
+  try {
+    return parseManifest(content, mediaType);
+  } catch (e) {
+    throw new UpstreamError(upstream, "invalid-response", (e as Error).message);
+  }
+}
+
+export async function pullImage(ctx: PrefetchContext, spec: ImageSpec, urgent: boolean): Promise<PulledImage> {
+  const target = targetOf(ctx, spec.upstream, spec.repository);
+  const platforms = spec.platforms?.length ? spec.platforms : ctx.platformsFor(spec.upstream, spec.repository);
+  const plan = { platforms, referrers: ctx.referrers(spec.upstream), urgent };
+  const top = await ctx.pullThrough.manifest(target, spec.reference, { revalidate: true });
+  const digest = top.manifest.digest;
+  const parsed = parse(spec.upstream, top.manifest.content, top.manifest.mediaType);
+  planManifest(ctx.db, target, digest, parsed, plan, ctx.now());
+  // Children now rather than through their queued jobs: the caller wants the full blob list.
+  for (const child of wantedChildren(parsed, platforms)) {
+    const out = await ctx.pullThrough.manifest(target, child.digest);
+    planManifest(ctx.db, target, child.digest, parse(spec.upstream, out.manifest.content, out.manifest.mediaType), { ...plan, referrers: false }, ctx.now());
+  }
+  ctx.wake();
+  const id = manifestIdIn(ctx.db, spec.repository, digest)!;
+  return {
+    digest,
+    mediaType: top.manifest.mediaType,
+    ...(top.cache === "STALE" ? { staleBecause: top.upstreamFailure ?? "unknown" } : {}),
+    platforms,
+    status: imageStatus(ctx.db, spec.repository, id, platforms),
+  };
+}

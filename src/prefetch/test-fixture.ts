@@ -1,0 +1,75 @@
+// The prefetcher wired as start.ts wires it, in process, over a temp storage
+// dir and a fake upstream named "hub". `reopen()` simulates a restart: a new
+// process over the same database and blob store. Tests only.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BlobStore } from "../blobstore/store.ts";
+import { UploadFiles } from "../blobstore/uploads.ts";
+import { createPullThrough, type PullThrough, type Target } from "../cache/service.ts";
+import { parseConfigText } from "../config/load.ts";
+import { openDatabase, type Database } from "../db/client.ts";
+import { bunPlatform } from "../platform/bun.ts";
+import { allowAllTags } from "../registry/context.ts";
+import { createLogger } from "../telemetry/log.ts";
+import { Metrics } from "../telemetry/metrics.ts";
+import { createPrefetcher, type Prefetcher } from "./service.ts";
+
+export interface Fixture {
+  store: BlobStore;
+  database: Database;
+  prefetcher: Prefetcher;
+  pullThrough: PullThrough;
+  metrics: Metrics;
+  logs: Record<string, unknown>[];
+  target(repo: string): Target;
+  /** Stops the prefetcher (keeping its queue) and starts a new one over the same storage. */
+  reopen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function prefetchFixture(upstreamUrl: string, extraToml = "", upstreamToml = ""): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), "regcache-prefetch-"));
+  const config = parseConfigText(`[storage]\npath = ${JSON.stringify(dir)}\n[[upstream]]\nname = "hub"\nurl = "${upstreamUrl}"\ninsecure = true\n${upstreamToml}\n${extraToml}`, "test.toml");
+  const store = new BlobStore(dir);
+  const logs: Record<string, unknown>[] = [];
+  const log = createLogger("debug", (line) => logs.push(JSON.parse(line)));
+  const f = {} as Fixture;
+  const open = async () => {
+    await store.init();
+    const database = openDatabase(bunPlatform.openSqlite(store.paths.database));
+    const metrics = new Metrics();
+    const registry = { db: database.db, store, uploads: new UploadFiles(store), guard: allowAllTags, maxManifestBytes: 4 << 20 };
+    const prefetcher = createPrefetcher({ config, db: database.db, store, log, metrics });
+    const pullThrough = createPullThrough({ config, registry, log, metrics, onManifestStored: prefetcher.onManifestStored });
+    prefetcher.start(pullThrough);
+    Object.assign(f, { store, database, prefetcher, pullThrough, metrics });
+  };
+  const shut = async () => {
+    await f.prefetcher.stop(2_000);
+    await f.pullThrough.close();
+    f.database.close();
+  };
+  await open();
+  return Object.assign(f, {
+    logs,
+    target: (repo: string) => ({ upstream: "hub", remoteName: repo, localName: `hub/${repo}` }),
+    async reopen() {
+      await shut();
+      await open();
+    },
+    async close() {
+      await shut();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Polls `check` every 20 ms until it holds. */
+export async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
