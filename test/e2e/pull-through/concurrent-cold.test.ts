@@ -66,9 +66,10 @@ describe("20 concurrent cold pulls", () => {
         const response = await fetch(url, { signal: AbortSignal.timeout(90_000) });
         const hash = createHash("sha256");
         let size = 0;
-        for await (const chunk of response.body!) {
-          hash.update(chunk);
-          size += chunk.byteLength;
+        const reader = response.body!.getReader();
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+          hash.update(chunk.value);
+          size += chunk.value.byteLength;
         }
         return { status: response.status, xCache: response.headers.get("x-cache"), digest: `sha256:${hash.digest("hex")}`, size };
       }),

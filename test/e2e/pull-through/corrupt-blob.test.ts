@@ -10,7 +10,7 @@ import { startCorruptingProxy, type CorruptingProxy } from "../../helpers/standi
 import { makeTempDir, useTempDir, type TempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import { startRegcache, type RegcacheProcess } from "../regcache-process.ts";
-import { isStored, seed, storedBlobPath, upstreamToml } from "./setup.ts";
+import { isStored, seed, storedBlobPath, upstreamToml, waitUntilStored } from "./setup.ts";
 
 /** Reads a blob the way a client that does not verify digests would; rejects if the transfer fails. */
 async function download(url: string): Promise<{ status: number; bytes: Buffer }> {
@@ -59,10 +59,11 @@ describe("upstream sending corrupt blobs", () => {
     proxy.setFault("none");
     const dir = useTempDir();
     await pullToLayout(`${regcache.host}/up/app/pulled:v1`, dir, "v1");
-    for (const layer of pulled.layers) {
-      const digest = layer.descriptor.digest;
+    for (const blob of [pulled.config, ...pulled.layers]) {
+      const digest = blob.descriptor.digest;
+      await waitUntilStored(regcache, digest);
       expect(sha256(readFileSync(storedBlobPath(regcache, digest)))).toBe(digest);
-      expect(readFileSync(`${dir}/blobs/sha256/${digest.slice(7)}`).equals(layer.bytes)).toBe(true);
+      expect(readFileSync(`${dir}/blobs/sha256/${digest.slice(7)}`).equals(blob.bytes)).toBe(true);
     }
     expect(tmpFiles()).toEqual([]);
   });
@@ -90,7 +91,7 @@ describe("upstream sending corrupt blobs", () => {
       const ok = await download(layerUrl("app/fetched", layer.descriptor.digest));
       expect(ok.status).toBe(200);
       expect(ok.bytes.equals(layer.bytes)).toBe(true);
-      expect(isStored(regcache, layer.descriptor.digest)).toBe(true);
+      await waitUntilStored(regcache, layer.descriptor.digest);
     }
   });
 });

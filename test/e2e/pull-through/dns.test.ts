@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { skopeoCopy } from "../../helpers/clients.ts";
 import { useTempDir } from "../../helpers/tmp.ts";
 import { cacheThenFail, EXPIRY_MS, REPO, TTL_MS, type Outage } from "./outage.ts";
-import { expectUpstreamError, get, requestLines, sleepUntil } from "./setup.ts";
+import { expectUpstreamError, get, nextRequestLine, sleepUntil } from "./setup.ts";
 
 describe("unresolvable upstream host", () => {
   let o: Outage;
@@ -19,17 +19,19 @@ describe("unresolvable upstream host", () => {
   });
 
   test("within ttl: by tag and by digest from the cache, no lookup needed", async () => {
+    const line = nextRequestLine(o.regcache, `/v2/fresh/${REPO}/manifests/v1`);
     await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}:v1`, `oci:${useTempDir()}:v1`);
     await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}@${o.image.digests.manifest}`, `oci:${useTempDir()}:pinned`);
-    expect(requestLines(o.regcache, `/v2/fresh/${REPO}/manifests/v1`).at(-1)?.cache).toBe("HIT");
+    expect((await line()).cache).toBe("HIT");
     // Nothing tried to reach the upstream: no failure was logged.
     expect(o.regcache.logs().filter((l) => l.upstream_failure)).toEqual([]);
   });
 
   test("past ttl: the pull succeeds STALE, failure class dns", async () => {
     await sleepUntil(o.confirmedBy, TTL_MS + 100);
+    const line = nextRequestLine(o.regcache, `/v2/keep/${REPO}/manifests/v1`);
     await skopeoCopy(`docker://${o.regcache.host}/keep/${REPO}:v1`, `oci:${useTempDir()}:v1`);
-    expect(requestLines(o.regcache, `/v2/keep/${REPO}/manifests/v1`).at(-1)).toMatchObject({ status: 200, cache: "STALE", upstream_failure: "dns" });
+    expect(await line()).toMatchObject({ status: 200, cache: "STALE", upstream_failure: "dns" });
   });
 
   test("past ttl + staleness, and never cached: 503 UPSTREAM_UNAVAILABLE naming dns", async () => {

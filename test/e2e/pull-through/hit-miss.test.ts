@@ -7,7 +7,7 @@ import { makeImage, sha256, type GeneratedImage } from "../../helpers/oci-image.
 import { makeTempDir, useTempDir, type TempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import { startRegcache, type RegcacheProcess } from "../regcache-process.ts";
-import { get, requestLines, seed, sleep, upstreamToml } from "./setup.ts";
+import { get, nextRequestLine, seed, sleep, upstreamToml } from "./setup.ts";
 
 describe("first pull MISS, second pull HIT with no upstream request", () => {
   let work: TempDir;
@@ -32,28 +32,40 @@ describe("first pull MISS, second pull HIT with no upstream request", () => {
     work?.remove();
   });
 
-  /** The X-Cache of every manifest and blob request regcache logged for `repo` since `from`. */
-  const outcomes = (repo: string, from: number) =>
-    regcache
-      .logs()
-      .slice(from)
-      .filter((l) => l.msg === "request" && typeof l.path === "string" && l.path.startsWith(`/v2/up/${repo}/`) && l.method === "GET")
-      .map((l) => [String(l.path).replace(`/v2/up/${repo}/`, ""), l.cache]);
+  /**
+   * X-Cache of each GET regcache logged for `repo` since log line `from`, by path below the
+   * repository, once every one of `expected` has its line (a log line can trail its response).
+   */
+  async function outcomes(repo: string, from: number, expected: string[]): Promise<[string, unknown][]> {
+    const prefix = `/v2/up/${repo}/`;
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const seen = regcache
+        .logs()
+        .slice(from)
+        .filter((l) => l.msg === "request" && l.method === "GET" && String(l.path).startsWith(prefix))
+        .map((l): [string, unknown] => [String(l.path).slice(prefix.length), l.cache]);
+      if (expected.every((path) => seen.some(([p]) => p === path)) || Date.now() > deadline) return seen;
+      await sleep(20);
+    }
+  }
 
   test("podman through a registries.conf mirror", async () => {
     const mirrors = [{ location: upstream.host, mirrors: [`${regcache.host}/up`] }];
     const ref = `${upstream.host}/app/podman:v1`;
     const blobs = [viaPodman.digests.config, ...viaPodman.digests.layers];
+    const paths = ["manifests/v1", ...blobs.map((digest) => `blobs/${digest}`)];
 
     upstream.resetAccessLog();
     let from = regcache.logs().length;
     const first = createPodman({ dir: useTempDir(), mirrors });
     await first.pull(ref);
     expect(await first.imageDigest(ref)).toBe(viaPodman.digests.manifest);
-    const cold = outcomes("app/podman", from);
+    const cold = await outcomes("app/podman", from, paths);
     expect(cold).toContainEqual(["manifests/v1", "MISS"]);
     for (const digest of blobs) expect(cold).toContainEqual([`blobs/${digest}`, "MISS"]);
     // It went through regcache: the upstream saw regcache's requests, one GET per blob.
+    await upstream.waitForRequests({ method: "GET", path: /\/blobs\// }, blobs.length);
     for (const digest of blobs) expect(upstream.countRequests({ method: "GET", path: `/v2/app/podman/blobs/${digest}` })).toBe(1);
     expect(upstream.accessLog().every((e) => e.userAgent === "regcache")).toBe(true);
 
@@ -63,7 +75,7 @@ describe("first pull MISS, second pull HIT with no upstream request", () => {
     const second = createPodman({ dir: useTempDir(), mirrors });
     await second.pull(ref);
     expect(await second.imageDigest(ref)).toBe(viaPodman.digests.manifest);
-    const warm = outcomes("app/podman", from);
+    const warm = await outcomes("app/podman", from, paths);
     expect(warm).toContainEqual(["manifests/v1", "HIT"]);
     for (const digest of blobs) expect(warm).toContainEqual([`blobs/${digest}`, "HIT"]);
     expect(warm.every(([, cache]) => cache === "HIT")).toBe(true);
@@ -78,19 +90,20 @@ describe("first pull MISS, second pull HIT with no upstream request", () => {
     const from = regcache.logs().length;
     const cold = useTempDir();
     await pullToLayout(ref, cold, "v1");
-    expect(outcomes("app/skopeo", from)).toContainEqual(["manifests/v1", "MISS"]);
-    expect(upstream.countRequests({ method: "GET", path: "/v2/app/skopeo/manifests/v1" })).toBe(1);
+    expect(await outcomes("app/skopeo", from, ["manifests/v1"])).toContainEqual(["manifests/v1", "MISS"]);
+    await upstream.waitForRequests({ method: "GET", path: "/v2/app/skopeo/manifests/v1" }, 1);
 
     upstream.resetAccessLog();
     const warm = useTempDir();
     await pullToLayout(ref, warm, "v1");
+    const line = nextRequestLine(regcache, "/v2/up/app/skopeo/manifests/v1");
     const manifest = await get(regcache, "/v2/up/app/skopeo/manifests/v1");
     expect(manifest.status).toBe(200);
     expect(manifest.xCache).toBe("HIT");
     expect(sha256(manifest.body)).toBe(viaSkopeo.digests.manifest);
     const layer = await get(regcache, `/v2/up/app/skopeo/blobs/${viaSkopeo.digests.layers[0]}`);
     expect(layer.xCache).toBe("HIT");
-    expect(requestLines(regcache, "/v2/up/app/skopeo/manifests/v1").at(-1)?.cache).toBe("HIT");
+    expect((await line()).cache).toBe("HIT");
     await sleep(500);
     expect(upstream.accessLog()).toEqual([]);
 

@@ -8,7 +8,7 @@ import { makeImage, sha256, type GeneratedImage } from "../../helpers/oci-image.
 import { makeTempDir, type TempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import { startRegcache, type RegcacheProcess } from "../regcache-process.ts";
-import { get, requestLines, seed, sleepUntil, upstreamToml } from "./setup.ts";
+import { get, nextRequestLine, seed, sleepUntil, upstreamToml } from "./setup.ts";
 
 const TTL_MS = 3_000;
 const MANIFEST = "/v2/app/web/manifests/latest";
@@ -21,7 +21,6 @@ describe("upstream retags :latest", () => {
   let first: GeneratedImage;
   let second: GeneratedImage;
   const ref = () => `${upstream.host}/app/web:latest`;
-  const lastOutcome = () => requestLines(regcache, "/v2/up/app/web/manifests/latest").at(-1)?.cache;
   /** When the upstream last confirmed the tag (taken after the confirming request). */
   let confirmedBy = 0;
 
@@ -42,10 +41,11 @@ describe("upstream retags :latest", () => {
   });
 
   test("the first pull fetches the current image (MISS)", async () => {
+    const line = nextRequestLine(regcache, "/v2/up/app/web/manifests/latest");
     await podman.pull(ref());
     confirmedBy = Date.now();
     expect(await podman.imageDigest(ref())).toBe(first.digests.manifest);
-    expect(lastOutcome()).toBe("MISS");
+    expect((await line()).cache).toBe("MISS");
   });
 
   test("after ttl, an unchanged tag is renewed by one HEAD (REVALIDATED)", async () => {
@@ -72,10 +72,12 @@ describe("upstream retags :latest", () => {
   test("after ttl, the next pull gets the new digest (MISS), then HIT; the old one stays by digest", async () => {
     await sleepUntil(confirmedBy, TTL_MS + 100);
     upstream.resetAccessLog();
+    const line = nextRequestLine(regcache, "/v2/up/app/web/manifests/latest");
     await podman.pull(ref());
     expect(await podman.imageDigest(ref())).toBe(second.digests.manifest);
-    expect(lastOutcome()).toBe("MISS");
+    expect((await line()).cache).toBe("MISS");
     // One HEAD saw the new digest, one GET fetched it, and the new blobs came once each.
+    await upstream.waitForRequests({ method: "GET", path: /\/blobs\// }, 3);
     expect(upstream.countRequests({ method: "HEAD", path: MANIFEST })).toBe(1);
     expect(upstream.countRequests({ method: "GET", path: MANIFEST })).toBe(1);
     for (const digest of [second.digests.config, ...second.digests.layers]) {

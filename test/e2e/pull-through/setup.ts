@@ -91,8 +91,25 @@ export function ociErrors(answer: Answer): OciError[] {
 }
 
 /** The request log lines regcache wrote for `path` (every run of the process). */
-export function requestLines(regcache: RegcacheProcess, path: string): LogLine[] {
-  return regcache.logs().filter((l) => l.msg === "request" && l.path === path);
+export function requestLines(regcache: RegcacheProcess, path: string, method = "GET"): LogLine[] {
+  return regcache.logs().filter((l) => l.msg === "request" && l.path === path && l.method === method);
+}
+
+/**
+ * Call before a request to `path`; the function returned waits for that request's log line
+ * (it can trail the response: stdout is a pipe) and returns the latest one since the call.
+ */
+export function nextRequestLine(regcache: RegcacheProcess, path: string, method = "GET"): () => Promise<LogLine> {
+  const before = requestLines(regcache, path, method).length;
+  return async () => {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const lines = requestLines(regcache, path, method);
+      if (lines.length > before) return lines.at(-1)!;
+      if (Date.now() > deadline) throw new Error(`regcache logged no ${method} ${path} within 5 s`);
+      await sleep(20);
+    }
+  };
 }
 
 /** Where the blob store keeps a verified blob (src/blobstore/paths.ts). */
@@ -102,6 +119,16 @@ export function storedBlobPath(regcache: RegcacheProcess, digest: string): strin
 }
 
 export const isStored = (regcache: RegcacheProcess, digest: string) => existsSync(storedBlobPath(regcache, digest));
+
+/** Waits for a blob to enter the store: clients may get its last byte once it is verified,
+ *  a moment before the file is synced and renamed into place. */
+export async function waitUntilStored(regcache: RegcacheProcess, digest: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!isStored(regcache, digest)) {
+    if (Date.now() > deadline) throw new Error(`${digest} was not stored within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

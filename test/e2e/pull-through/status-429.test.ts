@@ -7,7 +7,7 @@ import { skopeoCopy } from "../../helpers/clients.ts";
 import { always429, SECRET_429_BODY, type Standin } from "../../helpers/standins.ts";
 import { useTempDir } from "../../helpers/tmp.ts";
 import { cacheThenFail, EXPIRY_MS, REPO, TTL_MS, type Outage } from "./outage.ts";
-import { expectUpstreamError, get, requestLines, sleepUntil } from "./setup.ts";
+import { expectUpstreamError, get, nextRequestLine, sleepUntil } from "./setup.ts";
 
 const RETRY_AFTER_S = 30;
 
@@ -33,9 +33,10 @@ describe("upstream answering 429 with Retry-After", () => {
 
   test("past ttl: the pull succeeds STALE, failure class http-429", async () => {
     await sleepUntil(o.confirmedBy, TTL_MS + 100);
+    const line = nextRequestLine(o.regcache, `/v2/keep/${REPO}/manifests/v1`);
     await skopeoCopy(`docker://${o.regcache.host}/keep/${REPO}:v1`, `oci:${useTempDir()}:v1`);
     expect(standin.hits()).toBe(1);
-    expect(requestLines(o.regcache, `/v2/keep/${REPO}/manifests/v1`).at(-1)).toMatchObject({ status: 200, cache: "STALE", upstream_failure: "http-429" });
+    expect(await line()).toMatchObject({ status: 200, cache: "STALE", upstream_failure: "http-429" });
   });
 
   test("past ttl + staleness, and never cached: 429 with Retry-After; the upstream is left alone meanwhile", async () => {

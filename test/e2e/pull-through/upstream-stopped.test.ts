@@ -8,7 +8,7 @@ import { makeImage, sha256, type GeneratedImage } from "../../helpers/oci-image.
 import { makeTempDir, useTempDir, type TempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import { startRegcache, type RegcacheProcess } from "../regcache-process.ts";
-import { get, ociErrors, requestLines, seed, sleepUntil, upstreamToml } from "./setup.ts";
+import { get, nextRequestLine, ociErrors, seed, sleepUntil, upstreamToml } from "./setup.ts";
 
 // Two names for the same upstream: "up" stays fresh for the whole file, "short" goes
 // stale 2 s after the upstream last confirmed a tag and expires 4 s later.
@@ -50,21 +50,23 @@ describe("upstream stopped: connection refused", () => {
 
   test("within ttl: podman pulls by tag and skopeo by digest, both from the cache", async () => {
     const podman = createPodman({ dir: useTempDir(), mirrors: [{ location: upstream.host, mirrors: [`${regcache.host}/up`] }] });
+    const byTag = nextRequestLine(regcache, "/v2/up/app/one/manifests/v1");
     await podman.pull(`${upstream.host}/app/one:v1`);
     expect(await podman.imageDigest(`${upstream.host}/app/one:v1`)).toBe(image.digests.manifest);
-    expect(requestLines(regcache, "/v2/up/app/one/manifests/v1").at(-1)?.cache).toBe("HIT");
+    expect((await byTag()).cache).toBe("HIT");
 
+    const byDigest = nextRequestLine(regcache, `/v2/up/app/one/manifests/${image.digests.manifest}`);
     await skopeoCopy(`docker://${regcache.host}/up/app/one@${image.digests.manifest}`, `oci:${useTempDir()}:pinned`);
-    expect(requestLines(regcache, `/v2/up/app/one/manifests/${image.digests.manifest}`).at(-1)?.cache).toBe("HIT");
+    expect((await byDigest()).cache).toBe("HIT");
   });
 
   test("past ttl, within staleness: the pull succeeds, STALE, with the failure class logged", async () => {
     await sleepUntil(confirmedBy, TTL_MS + 100);
     const podman = createPodman({ dir: useTempDir(), mirrors: [{ location: upstream.host, mirrors: [`${regcache.host}/short`] }] });
+    const line = nextRequestLine(regcache, "/v2/short/app/one/manifests/v1");
     await podman.pull(`${upstream.host}/app/one:v1`);
     expect(await podman.imageDigest(`${upstream.host}/app/one:v1`)).toBe(image.digests.manifest);
-    const line = requestLines(regcache, "/v2/short/app/one/manifests/v1").at(-1);
-    expect(line).toMatchObject({ status: 200, cache: "STALE", upstream_failure: "refused" });
+    expect(await line()).toMatchObject({ status: 200, cache: "STALE", upstream_failure: "refused" });
 
     const manifest = await get(regcache, "/v2/short/app/one/manifests/v1");
     expect(manifest.status).toBe(200);
@@ -76,6 +78,7 @@ describe("upstream stopped: connection refused", () => {
 
   test("past ttl + staleness: a clear 503 naming the upstream and the class, at once; by digest still served", async () => {
     await sleepUntil(confirmedBy, TTL_MS + STALENESS_MS + 200);
+    const line = nextRequestLine(regcache, "/v2/short/app/one/manifests/v1");
     const answer = await get(regcache, "/v2/short/app/one/manifests/v1");
     expect(answer.status).toBe(503);
     expect(answer.ms).toBeLessThan(2_000);
@@ -84,7 +87,7 @@ describe("upstream stopped: connection refused", () => {
     expect(error.message).toContain('"short"');
     expect(error.message).toContain("refused");
     expect(error.detail).toEqual({ upstream: "short", failure: "refused" });
-    expect(requestLines(regcache, "/v2/short/app/one/manifests/v1").at(-1)).toMatchObject({ status: 503, upstream_failure: "refused" });
+    expect(await line()).toMatchObject({ status: 503, upstream_failure: "refused" });
 
     // The client fails at once with an outage, not a hang or a "manifest unknown".
     // (containers/image shows only the status of a 5xx, never its body.)
