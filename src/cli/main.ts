@@ -6,6 +6,7 @@ import { VERSION } from "../version.ts";
 import { UsageError } from "./args.ts";
 import { configCheck } from "./config-check.ts";
 import type { CliIo } from "./io.ts";
+import { policyCommand, POLICY_USAGE } from "./policy.ts";
 import { prefetchCommand, PREFETCH_USAGE } from "./prefetch.ts";
 import { serve } from "./serve.ts";
 import { squid } from "./squid-command.ts";
@@ -16,6 +17,7 @@ commands:
   serve [--config PATH]          run the registry
   config check [--config PATH]   validate a config file
   ${PREFETCH_USAGE}
+  ${POLICY_USAGE}
   squid config|store-id|icap     the Squid kit for CDN layer caching (docs/squid.md)
   version                        print the version
 
@@ -31,6 +33,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case "config":
         if (rest[0] === "check") return configCheck(rest.slice(1), io);
         throw new UsageError(`unknown config sub-command ${JSON.stringify(rest[0] ?? "")}; expected "check"`);
+      case "policy":
+        return await policyCommand(rest, io);
       case "squid":
         return await squid(rest, io);
       case "prefetch":

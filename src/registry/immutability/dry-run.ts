@@ -34,10 +34,11 @@ export function dryRun(deps: DryRunDeps, scope: Scope, rule: Pick<Policy, "tagPa
   return deps.db.transaction(() => {
     checkScopeKnown(deps.db, deps.upstreams, scope);
     const result: DryRun = { wouldProtect: 0, newlyProtected: 0, tags: [], truncated: false };
+    const decide = deps.engine.decider();
     for (const row of tagNamesInScope(deps.db, scope.namespace, scope.repository)) {
       if (!wouldProtect(row.name)) continue;
       result.wouldProtect++;
-      if (!deps.engine.decide(row.repository, row.name, row.immutable).immutable) result.newlyProtected++;
+      if (!decide(row.repository, row.name, row.immutable).immutable) result.newlyProtected++;
       if (result.tags.length < limit) result.tags.push({ repository: row.repository, tag: row.name });
       else result.truncated = true;
     }

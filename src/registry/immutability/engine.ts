@@ -45,4 +45,18 @@ export class ImmutabilityEngine {
   decide(repository: string, tag: string, manual: boolean): Immutability {
     return decide(this.policiesOf(namespaceOf(repository)), repository, tag, manual);
   }
+
+  /**
+   * A decider for many tags read in one transaction (listings, dry runs): the
+   * policies are looked up once per namespace instead of once per tag.
+   */
+  decider(): (repository: string, tag: string, manual: boolean) => Immutability {
+    const sets = new Map<string, NamespacePolicies>();
+    return (repository, tag, manual) => {
+      const namespace = namespaceOf(repository);
+      let set = sets.get(namespace);
+      if (!set) sets.set(namespace, (set = this.policiesOf(namespace)));
+      return decide(set, repository, tag, manual);
+    };
+  }
 }

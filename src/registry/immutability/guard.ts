@@ -15,7 +15,8 @@ type Refusal = Exclude<Immutability, { immutable: false }>;
 export function refusalMessage(d: Refusal, repository: string, tag: string, action: "overwrite" | "delete"): string {
   const what = action === "overwrite" ? "it cannot be pointed at another digest" : "it cannot be deleted";
   if (d.reason === "manual") return `tag ${tag} of ${repository} is marked immutable by hand; ${what}`;
-  const sense = d.policy.tagPatternMatches ? `tags matching ${JSON.stringify(d.policy.tagPattern)}` : `tags not matching ${JSON.stringify(d.policy.tagPattern)}`;
+  // The pattern as the operator wrote it (not JSON-escaped): it is what they will search for.
+  const sense = `tags ${d.policy.tagPatternMatches ? "matching" : "not matching"} "${d.policy.tagPattern}"`;
   const scope = d.policy.repository === null ? `namespace ${d.policy.namespace}` : `repository ${d.policy.repository}`;
   return `tag ${tag} of ${repository} is immutable: policy ${d.policy.uuid} protects ${sense} in ${scope}; ${what}`;
 }

@@ -35,8 +35,8 @@ export interface TagQuery {
 export class TagMarks {
   constructor(private readonly deps: { db: Db; log: Logger; engine: ImmutabilityEngine }) {}
 
-  private view(row: MarkedTag): TagView {
-    const d = this.deps.engine.decide(row.repository, row.name, row.immutable);
+  private view(row: MarkedTag, decide = this.deps.engine.decider()): TagView {
+    const d = decide(row.repository, row.name, row.immutable);
     const immutableBy = !d.immutable ? null : d.reason === "policy" ? d.policy.uuid : "manual";
     return { repository: row.repository, name: row.name, digest: row.digest, immutable: d.immutable, immutableBy, manual: row.immutable, updatedAt: row.updatedAt };
   }
@@ -46,12 +46,13 @@ export class TagMarks {
     return db.transaction(() => {
       if (findRepositoryId(db, repository) === undefined) throw new RepositoryUnknown(`repository ${repository} is unknown`);
       const offset = (q.page - 1) * q.limit;
+      const decide = this.deps.engine.decider();
       if (!q.onlyImmutable) {
         const rows = markedTagsOf(db, repository, q.limit + 1, offset);
-        return { tags: rows.slice(0, q.limit).map((r) => this.view(r)), page: q.page, hasAdditional: rows.length > q.limit };
+        return { tags: rows.slice(0, q.limit).map((r) => this.view(r, decide)), page: q.page, hasAdditional: rows.length > q.limit };
       }
       // Immutability is computed, not stored: filter in memory, then page.
-      const all = markedTagsOf(db, repository, -1, 0).map((r) => this.view(r)).filter((t) => t.immutable);
+      const all = markedTagsOf(db, repository, -1, 0).map((r) => this.view(r, decide)).filter((t) => t.immutable);
       return { tags: all.slice(offset, offset + q.limit), page: q.page, hasAdditional: all.length > offset + q.limit };
     });
   }
