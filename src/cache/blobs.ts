@@ -5,6 +5,7 @@ import { DigestMismatch, SizeMismatch } from "../blobstore/errors.ts";
 import { findBlob, findLinkedBlob, linkBlob } from "../db/queries/blobs.ts";
 import { isBlobReferenced } from "../db/queries/manifests.ts";
 import { ensureRepository } from "../db/queries/repositories.ts";
+import { BlobUnknown } from "../registry/errors.ts";
 import { checkDigest } from "../registry/validate.ts";
 import { UpstreamError } from "../upstream/index.ts";
 import type { CacheContext } from "./context.ts";
@@ -39,7 +40,9 @@ export class BlobCache {
     }
     const upstream = this.ctx.upstreams.get(target.upstream)!;
     const download = this.ctx.downloads.get(digest, upstream.client, target.remoteName, repositoryId);
-    await download.started;
+    await download.started.catch((e) => {
+      throw unknownUpstream(target.upstream, digest, e);
+    });
     if (wantsRange) {
       // Ranges of a blob still arriving are rare (resumed pulls); serve them from the verified file.
       const size = await download.finished.catch((e) => {
@@ -50,6 +53,13 @@ export class BlobCache {
     const body = method === "HEAD" ? null : tailStream(download, 0, download.size === undefined ? undefined : download.size - 1);
     return { kind: "stream", cache: "MISS", digest, size: download.size, body };
   }
+}
+
+/** A blob the upstream does not have is unknown here too (BLOB_UNKNOWN, as for a local
+ *  repository), not an outage; the detail still says where the answer came from. */
+function unknownUpstream(upstream: string, digest: string, e: unknown): unknown {
+  if (!(e instanceof UpstreamError) || e.failure !== "http-404") return e;
+  return new BlobUnknown(`blob ${digest} not found at upstream "${upstream}"`, { upstream, failure: e.failure });
 }
 
 /** Corrupt bytes from an upstream are its failure, not the client's. */

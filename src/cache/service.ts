@@ -3,6 +3,7 @@
 import type { Config } from "../config/schema.ts";
 import { findRepositoryId } from "../db/queries/repositories.ts";
 import { listTagNames } from "../db/queries/tags.ts";
+import { NameUnknown } from "../registry/errors.ts";
 import { MAX_PAGE } from "../registry/listing.ts";
 import type { RegistryContext } from "../registry/context.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -71,7 +72,9 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
         const all = (await upstreams.get(target.upstream)!.client.tags(target.remoteName)).sort();
         return all.filter((t) => last === undefined || t > last).slice(0, limit);
       } catch (e) {
-        if (!(e instanceof UpstreamError) || e.failure === "http-404") throw e;
+        if (!(e instanceof UpstreamError)) throw e;
+        // A repository the upstream does not know is unknown here too (NAME_UNKNOWN), not an outage.
+        if (e.failure === "http-404") throw new NameUnknown(`repository ${target.remoteName} not found at upstream "${target.upstream}"`, { upstream: target.upstream, failure: e.failure });
         const repositoryId = findRepositoryId(deps.registry.db, target.localName);
         if (repositoryId === undefined) throw e;
         deps.log.warn("upstream failed; listing cached tags", { upstream: target.upstream, repository: target.remoteName, upstream_failure: e.failure });

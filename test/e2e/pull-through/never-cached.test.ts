@@ -72,6 +72,13 @@ describe("never-cached manifest during an outage", () => {
     const typo = await get(regcache, "/v2/healthy/library/app/manifests/never-pushed");
     expect(typo.status).toBe(404);
     expect(ociErrors(typo).map((e) => e.code)).toEqual(["MANIFEST_UNKNOWN"]);
+    // The same for a blob and a repository the healthy upstream does not have.
+    const blob = await get(regcache, `/v2/healthy/library/app/blobs/sha256:${"1".repeat(64)}`);
+    expect(blob.status).toBe(404);
+    expect(ociErrors(blob)).toMatchObject([{ code: "BLOB_UNKNOWN", detail: { upstream: "healthy", failure: "http-404" } }]);
+    const tags = await get(regcache, "/v2/healthy/library/app/tags/list");
+    expect(tags.status).toBe(404);
+    expect(ociErrors(tags)).toMatchObject([{ code: "NAME_UNKNOWN", detail: { upstream: "healthy", failure: "http-404" } }]);
 
     const [outage, missing] = await Promise.all([
       skopeoCopy(`docker://${regcache.host}/refused/library/app:v1`, `oci:${useTempDir()}:v1`, { allowFailure: true }),
