@@ -5,7 +5,7 @@ import { findRepositoryId } from "../db/queries/repositories.ts";
 import { findManifest, findManifestById, type StoredManifest } from "../db/queries/manifests.ts";
 import { confirmTag, findTag, type TagRow } from "../db/queries/tags.ts";
 import { MANIFEST_TYPES } from "../oci/media-types.ts";
-import { parseReference } from "../registry/validate.ts";
+import { parseLookupReference } from "../registry/validate.ts";
 import { UpstreamError } from "../upstream/index.ts";
 import type { CacheContext, CachedUpstream } from "./context.ts";
 import { freshnessOf, servesStaleOn } from "./freshness.ts";
@@ -35,7 +35,7 @@ export class ManifestCache {
   /** `revalidate`: ask the upstream about a tag even while it is fresh (scheduled prefetches renew tags). */
   async get(target: Target, reference: string, options: { revalidate?: boolean } = {}): Promise<ManifestOutcome> {
     const upstream = this.ctx.upstreams.get(target.upstream)!;
-    const ref = parseReference(reference);
+    const ref = parseLookupReference(reference);
     const outcome = ref.kind === "digest" ? await this.byDigest(upstream, target, ref.digest) : await this.byTag(upstream, target, ref.tag, options.revalidate ?? false);
     this.ctx.metrics.responses.inc({ upstream: target.upstream, kind: "manifest", outcome: outcome.cache });
     return outcome;
