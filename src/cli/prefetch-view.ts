@@ -32,9 +32,9 @@ export class PlainView implements PrefetchView {
   private image(i: number, image: ImageProgress): void {
     let seen = this.reported.get(i);
     if (image.digest && !seen) {
-      seen = new Set(image.blobs.filter((b) => b.done).map((b) => b.digest));
+      seen = new Set(image.blobs.filter((b) => b.cached).map((b) => b.digest));
       this.reported.set(i, seen);
-      const cached = image.blobs.filter((b) => b.done).reduce((n, b) => n + b.size, 0);
+      const cached = image.cached_bytes;
       this.out.write(`${image.ref}: ${image.digest}: ${image.blobs.length} blobs, ${formatBytes(image.total_bytes)} (${formatBytes(cached)} already cached)\n`);
     }
     for (const b of image.blobs) {

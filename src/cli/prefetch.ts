@@ -34,18 +34,14 @@ export async function prefetchCommand(args: string[], io: CliIo): Promise<number
   const started = Date.now();
   try {
     let progress = await client.startPull(refs, values.platform ?? []);
-    const cachedAtStart = new Map<number, number>();
     for (;;) {
-      progress.images.forEach((image, i) => {
-        if (image.digest && !cachedAtStart.has(i)) cachedAtStart.set(i, image.fetched_bytes);
-      });
       view.update(progress);
       if (progress.done) break;
       if (timeoutMs !== undefined && Date.now() - started > timeoutMs) break;
       await sleep(tty ? 200 : 500);
       progress = await client.pull(progress.id);
     }
-    const fetchedNow = progress.images.reduce((n, image, i) => n + Math.max(0, image.fetched_bytes - (cachedAtStart.get(i) ?? 0)), 0);
+    const fetchedNow = progress.images.reduce((n, image) => n + Math.max(0, image.fetched_bytes - image.cached_bytes), 0);
     view.finish(progress, summaryLine(progress, fetchedNow, Date.now() - started));
     const unfinished = progress.images.filter((i) => i.state !== "complete");
     for (const image of unfinished) {

@@ -26,6 +26,8 @@ export interface PulledImage {
   staleBecause?: string;
   platforms: readonly string[];
   status: ImageStatus;
+  /** Its blobs that were in the store before this pull queued anything. */
+  cached: Set<string>;
 }
 
 function parse(upstream: string, content: Uint8Array, mediaType: string): ParsedManifest {
@@ -43,11 +45,16 @@ export async function pullImage(ctx: PrefetchContext, spec: ImageSpec, urgent: b
   const top = await ctx.pullThrough.manifest(target, spec.reference, { revalidate: true });
   const digest = top.manifest.digest;
   const parsed = parse(spec.upstream, top.manifest.content, top.manifest.mediaType);
-  planManifest(ctx.db, target, digest, parsed, plan, ctx.now());
+  const cached = new Set<string>();
+  const plan1 = (d: string, p: ParsedManifest, referrers: boolean) => {
+    const queued = new Set(planManifest(ctx.db, target, d, p, { ...plan, referrers }, ctx.now()).map((j) => j.digest));
+    for (const b of p.blobs) if (!queued.has(b.digest)) cached.add(b.digest);
+  };
+  plan1(digest, parsed, plan.referrers);
   // Children now rather than through their queued jobs: the caller wants the full blob list.
   for (const child of wantedChildren(parsed, platforms)) {
     const out = await ctx.pullThrough.manifest(target, child.digest);
-    planManifest(ctx.db, target, child.digest, parse(spec.upstream, out.manifest.content, out.manifest.mediaType), { ...plan, referrers: false }, ctx.now());
+    plan1(child.digest, parse(spec.upstream, out.manifest.content, out.manifest.mediaType), false);
   }
   ctx.wake();
   const id = manifestIdIn(ctx.db, spec.repository, digest)!;
@@ -57,5 +64,6 @@ export async function pullImage(ctx: PrefetchContext, spec: ImageSpec, urgent: b
     ...(top.cache === "STALE" ? { staleBecause: top.upstreamFailure ?? "unknown" } : {}),
     platforms,
     status: imageStatus(ctx.db, spec.repository, id, platforms),
+    cached,
   };
 }

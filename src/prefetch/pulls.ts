@@ -18,6 +18,8 @@ export interface BlobProgress {
   size: number;
   fetched: number;
   done: boolean;
+  /** It was in the store before this pull started. */
+  cached: boolean;
 }
 
 export interface ImageProgress {
@@ -32,6 +34,8 @@ export interface ImageProgress {
   missing_manifests: number;
   total_bytes: number;
   fetched_bytes: number;
+  /** Bytes that were in the store already when the pull started. */
+  cached_bytes: number;
 }
 
 export interface PullProgress {
@@ -49,6 +53,7 @@ interface Track {
   failure?: string;
   digest?: string;
   staleBecause?: string;
+  cached: Set<string>;
   platforms: readonly string[];
   /** Digests whose failure fails this image: its blobs and missing children. */
   watched: Set<string>;
@@ -88,7 +93,7 @@ export class PullRuns {
     const specs = refs.map((r) => specOf(this.ctx, r, platforms));
     this.prune();
     const id = randomUUID();
-    const tracks: Track[] = specs.map((spec, i) => ({ ref: refs[i]!, spec, state: "resolving", platforms, watched: new Set() }));
+    const tracks: Track[] = specs.map((spec, i) => ({ ref: refs[i]!, spec, state: "resolving", cached: new Set(), platforms, watched: new Set() }));
     this.runs.set(id, { created: Date.now(), tracks });
     for (const t of tracks) void this.resolve(t);
     return this.get(id);
@@ -109,6 +114,7 @@ export class PullRuns {
       t.digest = pulled.digest;
       t.platforms = pulled.platforms;
       t.staleBecause = pulled.staleBecause;
+      t.cached = pulled.cached;
       for (const b of pulled.status.blobs) t.watched.add(b.digest);
       for (const m of pulled.status.missingManifests) t.watched.add(m);
       if (t.state === "resolving") t.state = "fetching";
@@ -122,17 +128,17 @@ export class PullRuns {
   private progress(t: Track): ImageProgress {
     const base = { ref: t.ref, state: t.state, ...(t.error ? { error: t.error, failure: t.failure } : {}), ...(t.digest ? { digest: t.digest } : {}), ...(t.staleBecause ? { stale_because: t.staleBecause } : {}) };
     const id = t.digest ? manifestIdIn(this.ctx.db, t.spec.repository, t.digest) : undefined;
-    if (id === undefined) return { ...base, blobs: [], missing_manifests: 0, total_bytes: 0, fetched_bytes: 0 };
+    if (id === undefined) return { ...base, blobs: [], missing_manifests: 0, total_bytes: 0, fetched_bytes: 0, cached_bytes: 0 };
     const status = imageStatus(this.ctx.db, t.spec.repository, id, t.platforms);
     if (t.state === "fetching" && status.complete) {
       t.state = "complete";
       this.ctx.log.info("prefetch pull complete", { ref: t.ref, digest: t.digest, bytes: status.totalBytes });
     }
     const downloads = this.ctx.pullThrough.context.downloads;
-    const blobs = status.blobs.map((b) => ({ digest: b.digest, size: b.size, done: b.present, fetched: b.present ? b.size : Math.min(b.size, downloads.find(b.digest)?.written ?? 0) }));
+    const blobs = status.blobs.map((b) => ({ digest: b.digest, size: b.size, done: b.present, cached: t.cached.has(b.digest), fetched: b.present ? b.size : Math.min(b.size, downloads.find(b.digest)?.written ?? 0) }));
     for (const m of status.missingManifests) t.watched.add(m);
     for (const b of blobs) t.watched.add(b.digest);
-    return { ...base, state: t.state, blobs, missing_manifests: status.missingManifests.length, total_bytes: status.totalBytes, fetched_bytes: blobs.reduce((n, b) => n + b.fetched, 0) };
+    return { ...base, state: t.state, blobs, missing_manifests: status.missingManifests.length, total_bytes: status.totalBytes, fetched_bytes: blobs.reduce((n, b) => n + b.fetched, 0), cached_bytes: blobs.filter((b) => b.cached).reduce((n, b) => n + b.size, 0) };
   }
 
   private prune(): void {

@@ -24,7 +24,8 @@ export interface ImageRow {
 
 export interface QueueView {
   counts: JobCounts & { running: number };
-  paused_upstreams: { upstream: string; failure: string; until: string; failures: number }[];
+  /** Upstreams in an outage: paused until `until`, then probing with one job at a time. */
+  paused_upstreams: { upstream: string; failure: string; until: string; failures: number; probing: boolean }[];
   jobs: { id: number; kind: string; upstream: string; repository: string; digest: string; size: number | null; state: string; running: boolean; priority: number; attempts: number; next_try: string; last_error: string | null; last_failure: string | null }[];
 }
 

@@ -82,7 +82,8 @@ export class WorkerPool {
     const { db, gate, now, concurrency } = this.deps;
     while (this.running.size < concurrency) {
       const jobs = this.runningJobs;
-      const job = nextDueJob(db, now(), { runningIds: jobs.map((j) => j.id), runningDigests: jobs.map((j) => j.digest), pausedUpstreams: gate.paused(now()) });
+      const blocked = gate.blocked(now(), new Set(jobs.map((j) => j.upstream)));
+      const job = nextDueJob(db, now(), { runningIds: jobs.map((j) => j.id), runningDigests: jobs.map((j) => j.digest), pausedUpstreams: blocked });
       if (!job) return;
       const done = this.execute(job).finally(() => {
         this.running.delete(job.id);
