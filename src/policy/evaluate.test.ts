@@ -50,3 +50,14 @@ test("protectionTest judges a policy that is not stored yet (dry run)", () => {
   const test = protectionTest({ tagPattern: "v.*", tagPatternMatches: false });
   expect(["v1", "latest", "v2", "dev"].filter(test)).toEqual(["latest", "dev"]);
 });
+
+test("a shared matcher cache compiles each pattern once across reloads", async () => {
+  const { MatcherCache } = await import("./matcher-cache.ts");
+  const cache = new MatcherCache();
+  const policies = [policy({ tagPattern: "v.*" }), policy({ tagPattern: "v.*", repository: "org/app" }), policy({ tagPattern: "(a)\\1" })];
+  const first = new NamespacePolicies(policies, (p) => cache.get(p));
+  const second = new NamespacePolicies(policies, (p) => cache.get(p));
+  expect(cache.size).toBe(2);
+  expect(second.protectingPolicy("org/app", "v1")).toBe(first.protectingPolicy("org/app", "v1"));
+  expect(second.broken).toHaveLength(1);
+});

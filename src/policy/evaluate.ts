@@ -14,13 +14,16 @@ interface CompiledPolicy {
   matcher: TagMatcher | undefined;
 }
 
-function compile(policy: Policy): CompiledPolicy {
+/** Compiles a pattern, or undefined when it does not compile. */
+export type Compile = (pattern: string) => TagMatcher | undefined;
+
+const compileFresh: Compile = (pattern) => {
   try {
-    return { policy, matcher: compileTagPattern(policy.tagPattern) };
+    return compileTagPattern(pattern);
   } catch {
-    return { policy, matcher: undefined };
+    return undefined;
   }
-}
+};
 
 /** Does this policy (active or not) make the tag immutable? */
 export function protects(policy: Policy, matcher: TagMatcher | undefined, tag: string): boolean {
@@ -35,11 +38,11 @@ export class NamespacePolicies {
   /** Policies whose stored pattern does not compile; they protect every tag in their scope. */
   readonly broken: Policy[] = [];
 
-  constructor(policies: readonly Policy[]) {
+  constructor(policies: readonly Policy[], compile: Compile = compileFresh) {
     // Oldest first, so the policy a refusal names does not change from push to push.
     const active = policies.filter((p) => p.active).sort((a, b) => a.createdAt - b.createdAt || a.uuid.localeCompare(b.uuid));
     for (const policy of active) {
-      const compiled = compile(policy);
+      const compiled: CompiledPolicy = { policy, matcher: compile(policy.tagPattern) };
       if (!compiled.matcher) this.broken.push(policy);
       if (policy.repository === null) this.wide.push(compiled);
       else {

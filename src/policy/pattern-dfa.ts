@@ -20,24 +20,37 @@ export interface Dfa {
   start: number;
 }
 
-/** The nodes reachable by empty moves; ^ is followed only at the start, $ only at the end. */
-function closure(nfa: Nfa, seeds: Iterable<number>, atStart: boolean, atEnd: boolean): Set<number> {
-  const seen = new Set<number>();
-  const stack = [...seeds];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    const kind = nfa.kind[n];
-    const follow = kind === NodeKind.Split || (kind === NodeKind.AtStart && atStart) || (kind === NodeKind.AtEnd && atEnd);
-    if (follow) stack.push(...nfa.out[n]!);
-  }
-  return seen;
-}
+/**
+ * The nodes reachable from `seeds` by empty moves (^ only at the start, $ only
+ * at the end), reduced to what identifies a DFA state: character steps,
+ * pending $ nodes and the match node, sorted. Transit nodes are left out.
+ */
+class Closure {
+  private readonly seen: Int32Array;
+  private stamp = 0;
+  private readonly stack: number[] = [];
 
-/** What identifies a DFA state: its character steps and pending $ nodes (the rest are transit). */
-function kernel(nfa: Nfa, nodes: Set<number>): number[] {
-  return [...nodes].filter((n) => nfa.kind[n] === NodeKind.Char || nfa.kind[n] === NodeKind.AtEnd || nfa.kind[n] === NodeKind.Match).sort((a, b) => a - b);
+  constructor(private readonly nfa: Nfa) {
+    this.seen = new Int32Array(nfa.kind.length);
+  }
+
+  of(seeds: readonly number[], atStart: boolean, atEnd: boolean): number[] {
+    const { kind, out } = this.nfa;
+    const stamp = ++this.stamp;
+    const stack = this.stack;
+    const kept: number[] = [];
+    for (const n of seeds) stack.push(n);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (this.seen[n] === stamp) continue;
+      this.seen[n] = stamp;
+      const k = kind[n];
+      if (k === NodeKind.Split || (k === NodeKind.AtStart && atStart) || (k === NodeKind.AtEnd && atEnd)) {
+        for (const next of out[n]!) stack.push(next);
+      } else if (k !== NodeKind.AtStart) kept.push(n);
+    }
+    return kept.sort((a, b) => a - b);
+  }
 }
 
 function columnsOf(nfa: Nfa): { ofSymbol: Uint8Array; representative: number[] } {
@@ -67,6 +80,7 @@ export function buildDfa(nfa: Nfa): Dfa {
   const accepting: number[] = [0];
   const match = nfa.kind.indexOf(NodeKind.Match);
 
+  const closure = new Closure(nfa);
   const intern = (nodes: number[], isStart: boolean): number => {
     const key = (isStart ? "^" : "") + nodes.join(",");
     const found = index.get(key);
@@ -76,17 +90,19 @@ export function buildDfa(nfa: Nfa): Dfa {
     index.set(key, id);
     states.push(nodes);
     rows.push([]);
-    accepting.push(closure(nfa, nodes, isStart, true).has(match) ? 1 : 0);
+    accepting.push(closure.of(nodes, isStart, true).includes(match) ? 1 : 0);
     return id;
   };
 
-  const startNodes = kernel(nfa, closure(nfa, [nfa.start], true, false));
-  const start = intern(startNodes, true);
+  const start = intern(closure.of([nfa.start], true, false), true);
+  const targets: number[] = [];
   for (let s = 1; s < states.length; s++) {
+    const steps = states[s]!.filter((n) => nfa.kind[n] === NodeKind.Char);
     for (let c = 0; c < columns; c++) {
       const symbol = representative[c]!;
-      const targets = states[s]!.filter((n) => nfa.kind[n] === NodeKind.Char && nfa.set[n]![symbol]).map((n) => nfa.out[n]![0]!);
-      rows[s]![c] = targets.length === 0 ? 0 : intern(kernel(nfa, closure(nfa, targets, false, false)), false);
+      targets.length = 0;
+      for (const n of steps) if (nfa.set[n]![symbol]) targets.push(nfa.out[n]![0]!);
+      rows[s]![c] = targets.length === 0 ? 0 : intern(closure.of(targets, false, false), false);
     }
   }
 

@@ -63,3 +63,8 @@ export function updatePolicyRow(db: Db, uuid: string, change: Partial<Pick<Polic
 export function deletePolicyRow(db: Db, uuid: string): void {
   db.delete(p).where(eq(p.uuid, uuid)).run();
 }
+
+/** Namespaces with at least one active policy (to compile them before the first push). */
+export function namespacesWithActivePolicies(db: Db): string[] {
+  return db.selectDistinct({ namespace: p.namespace }).from(p).where(eq(p.active, true)).all().map((r) => r.namespace);
+}

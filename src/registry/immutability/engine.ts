@@ -3,15 +3,17 @@
 // through the caller's transaction, so a decision is made on the same snapshot
 // as the write it guards (see guard.ts).
 import type { Db } from "../../db/client.ts";
-import { policiesOfNamespace, policyGeneration } from "../../db/queries/policies.ts";
+import { namespacesWithActivePolicies, policiesOfNamespace, policyGeneration } from "../../db/queries/policies.ts";
 import { manualMark } from "../../db/queries/tag-marks.ts";
 import { namespaceOf } from "../../oci/names.ts";
 import { decide, type Immutability, NamespacePolicies } from "../../policy/evaluate.ts";
+import { MatcherCache } from "../../policy/matcher-cache.ts";
 import type { Logger } from "../../telemetry/log.ts";
 
 export class ImmutabilityEngine {
   private generation = -1;
   private readonly namespaces = new Map<string, NamespacePolicies>();
+  private readonly matchers = new MatcherCache();
 
   constructor(
     private readonly db: Db,
@@ -29,11 +31,18 @@ export class ImmutabilityEngine {
     }
     let set = this.namespaces.get(namespace);
     if (!set) {
-      set = new NamespacePolicies(policiesOfNamespace(this.db, namespace));
+      set = new NamespacePolicies(policiesOfNamespace(this.db, namespace), (pattern) => this.matchers.get(pattern));
       for (const p of set.broken) this.log.error("stored immutability policy does not compile; it protects every tag in its scope", { policy: p.uuid, namespace: p.namespace, repository: p.repository, tag_pattern: p.tagPattern });
       this.namespaces.set(namespace, set);
     }
     return set;
+  }
+
+  /** Compiles every active policy now, so that the first push after a start does not pay for it. */
+  warm(): number {
+    let count = 0;
+    for (const namespace of namespacesWithActivePolicies(this.db)) count += this.policiesOf(namespace).size;
+    return count;
   }
 
   /** Is this stored tag immutable, and by which rule? */

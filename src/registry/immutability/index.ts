@@ -34,6 +34,9 @@ export interface ImmutabilityDeps {
 
 export function createImmutability(deps: ImmutabilityDeps): Immutability {
   const engine = new ImmutabilityEngine(deps.db, deps.log);
+  const started = performance.now();
+  const active = engine.warm();
+  if (active > 0) deps.log.info("immutability policies compiled", { active, ms: Math.round(performance.now() - started) });
   return {
     engine,
     guard: createPolicyGuard(engine, deps.log),

@@ -95,14 +95,13 @@ describe(`${COUNT} tags: SIGKILL during policy creation (binary)`, () => {
       expect(retry.body.uuid).toBe(uuid);
       await expectState("new");
 
-      // Back to the old state for the next round.
+      // Back to the old state for the next round (which checks it after its kill).
       expect((await api(regcache, "DELETE", `${ORG}${uuid}`)).status).toBe(204);
-      expect(await immutableSet(regcache, REPO)).toEqual([]);
     }
     console.log(`policy creation window ${windowMs.toFixed(1)} ms; after ${KILLS} kills: ${outcomes.old} old, ${outcomes.new} new`);
     expect(outcomes.old).toBeGreaterThan(0);
     expect(outcomes.new).toBeGreaterThan(0);
-  });
+  }, 600_000);
 
   test("a database error in the middle of the creation: the old set stays, the retry succeeds", async () => {
     // A trigger that fails the policy's own transaction after its row was written
