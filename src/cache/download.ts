@@ -20,6 +20,9 @@ export class Download {
   /** Size announced by the upstream (Content-Length), if any. */
   size: number | undefined;
   error: Error | undefined;
+  /** Every byte is written and matched the digest: clients may have the last byte, even
+   *  while the file is still being fsynced and moved into the store. */
+  verified = false;
   readonly tmpPath: string;
   readonly finalPath: string;
   /** Settles when the upstream answered (size known) or failed. */
@@ -72,13 +75,18 @@ export class Download {
             this.notify();
           },
         });
+        const actual = digester.digest();
+        if (actual !== this.digest) throw new DigestMismatch(this.digest, actual);
+        if (this.size !== undefined && this.written !== this.size) throw new SizeMismatch(this.size, this.written);
+        // Why before the fsync: the clients' bytes are proven right now, and durability is
+        // the store's concern; making them wait for the disk flush (hundreds of ms for a
+        // large layer) would add that to every cold pull.
+        this.verified = true;
+        this.notify();
         await file.sync();
       } finally {
         await file.close();
       }
-      const actual = digester.digest();
-      if (actual !== this.digest) throw new DigestMismatch(this.digest, actual);
-      if (this.size !== undefined && this.written !== this.size) throw new SizeMismatch(this.size, this.written);
       await promote(this.tmpPath, this.finalPath);
       this.state = "done";
       this.notify();

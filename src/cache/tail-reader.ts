@@ -34,7 +34,9 @@ export function tailStream(d: Download, start: number, end: number | undefined):
       try {
         file ??= await openEither(d);
         for (;;) {
-          const last = end ?? (d.state === "done" ? d.written - 1 : Number.MAX_SAFE_INTEGER);
+          // Verified: every byte is written and matched the digest (the file may still be syncing).
+          const complete = d.verified || d.state === "done";
+          const last = end ?? (complete ? d.written - 1 : Number.MAX_SAFE_INTEGER);
           if (position > last) {
             await close();
             controller.close();
@@ -42,7 +44,7 @@ export function tailStream(d: Download, start: number, end: number | undefined):
           }
           // The blob's last byte waits for the digest check: a client that does not verify
           // digests must see a broken transfer, never a complete-looking wrong blob.
-          const releasable = d.state === "done" ? d.written : Math.min(d.written, (d.size ?? Infinity) - 1);
+          const releasable = complete ? d.written : Math.min(d.written, (d.size ?? Infinity) - 1);
           if (position < releasable) {
             const want = Math.min(CHUNK, releasable - position, last - position + 1);
             const buffer = new Uint8Array(want);
@@ -52,7 +54,7 @@ export function tailStream(d: Download, start: number, end: number | undefined):
             return;
           }
           if (d.state === "failed") throw d.error ?? new Error("download failed");
-          if (d.state === "done") throw new Error(`blob ended at ${d.written} bytes, before byte ${position}`);
+          if (complete) throw new Error(`blob ended at ${d.written} bytes, before byte ${position}`);
           await d.progress();
         }
       } catch (e) {

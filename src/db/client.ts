@@ -5,6 +5,7 @@ import { SQLiteBunSession } from "drizzle-orm/bun-sqlite/session";
 import { BaseSQLiteDatabase, SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { SqliteClient } from "../platform/types.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import { withStatementCache } from "./statement-cache.ts";
 import * as schema from "./schema.ts";
 
 export type Db = BaseSQLiteDatabase<"sync", unknown, typeof schema>;
@@ -17,7 +18,8 @@ export interface Database {
 
 export class MigrationError extends Error {}
 
-export function openDatabase(client: SqliteClient): Database {
+export function openDatabase(raw: SqliteClient): Database {
+  const client = withStatementCache(raw);
   // WAL lets readers (every pull) proceed while a writer commits; NORMAL sync is
   // durable across process crashes in WAL mode, which is the failure we guard.
   client.exec("PRAGMA journal_mode = WAL");
