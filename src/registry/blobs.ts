@@ -1,6 +1,7 @@
 // Blob reads and deletes for local repositories.
 import { findBlob, findLinkedBlob, linkBlob, unlinkBlob } from "../db/queries/blobs.ts";
 import { findRepositoryId } from "../db/queries/repositories.ts";
+import { tagsUsingBlob } from "../db/queries/tag-marks.ts";
 import type { RegistryContext } from "./context.ts";
 import { BlobUnknown, NameUnknown } from "./errors.ts";
 import { checkDigest, checkName } from "./validate.ts";
@@ -25,9 +26,14 @@ export function statBlob(ctx: RegistryContext, name: string, digest: string): Bl
 export function deleteBlob(ctx: RegistryContext, name: string, digest: string): void {
   checkName(name);
   checkDigest(digest);
-  const repositoryId = findRepositoryId(ctx.db, name);
-  if (repositoryId === undefined) throw new NameUnknown(`repository ${name} is not known`);
-  if (!unlinkBlob(ctx.db, repositoryId, digest)) throw new BlobUnknown(`blob ${digest} is not in ${name}`, { digest });
+  ctx.db.transaction(() => {
+    const repositoryId = findRepositoryId(ctx.db, name);
+    if (repositoryId === undefined) throw new NameUnknown(`repository ${name} is not known`);
+    // A layer or config of an immutable tag's image is part of that tag: unlinking it
+    // would break the tag as surely as deleting it, so the guard judges it the same way.
+    for (const t of tagsUsingBlob(ctx.db, repositoryId, digest)) ctx.guard.checkDelete(name, t.tag, t.digest);
+    if (!unlinkBlob(ctx.db, repositoryId, digest)) throw new BlobUnknown(`blob ${digest} is not in ${name}`, { digest });
+  }, { behavior: "immediate" });
 }
 
 /** Cross-repository mount: links an existing blob of `from` into `repositoryId`. Returns false when not possible. */

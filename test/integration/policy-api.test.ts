@@ -196,3 +196,9 @@ describe("tags", () => {
     await h.admin(`${REPO}${p.body.uuid}`, { method: "DELETE" });
   });
 });
+
+test("paths under /repository/ that are not immutability endpoints fall through to the admin 404", async () => {
+  const r = await h.call("GET", "/repository/myorg/team/app/builds/");
+  expect(r.status).toBe(404);
+  expect(r.body.error).toMatch(/no such endpoint/);
+});

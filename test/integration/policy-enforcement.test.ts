@@ -65,6 +65,15 @@ describe("a namespace policy protecting ^v.*", () => {
     expect(h.logs.some((l) => l.msg === "write refused: immutable tag" && l.action === "delete" && l.policy === uuid)).toBe(true);
   });
 
+  test("DELETE of a blob that a protected tag's image uses is refused too", async () => {
+    const manifest = JSON.parse(new TextDecoder().decode(one.bytes)) as { layers: { digest: string }[] };
+    const layer = manifest.layers[0]!.digest;
+    const r = await h.request(`/v2/${REPO}/blobs/${layer}`, { method: "DELETE" });
+    expect(r.status).toBe(409);
+    expect((await ociError(r)).detail?.policy).toBe(uuid);
+    expect((await h.request(`/v2/${REPO}/blobs/${layer}`, { method: "HEAD" })).status).toBe(200);
+  });
+
   test("deactivating the policy allows both again; activating it protects again", async () => {
     await h.call("PUT", `/organization/acme/immutabilitypolicy/${uuid}`, { active: false });
     expect((await putTag(h, REPO, "v1.1", two)).status).toBe(201);
@@ -106,5 +115,17 @@ describe("other rules", () => {
     expect(e.detail?.policy).toBe("manual");
     await h.call("PUT", `/repository/${REPO}/tag/dev`, { immutable: false });
     expect((await putTag(h, REPO, "dev", one)).status).toBe(201);
+  });
+
+  test("a blob used through an index's child manifest is protected with the index's tag", async () => {
+    const child = await makeManifest(h, "acme/idx", "child");
+    expect((await h.request(`/v2/acme/idx/manifests/${child.digest}`, { method: "PUT", headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" }, body: child.bytes as BodyInit })).status).toBe(201);
+    const index = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: child.digest, size: child.bytes.byteLength }] }));
+    expect((await h.request("/v2/acme/idx/manifests/stable", { method: "PUT", headers: { "content-type": "application/vnd.oci.image.index.v1+json" }, body: index as BodyInit })).status).toBe(201);
+    await h.call("PUT", "/repository/acme/idx/tag/stable", { immutable: true });
+    const layer = (JSON.parse(new TextDecoder().decode(child.bytes)) as { layers: { digest: string }[] }).layers[0]!.digest;
+    expect((await h.request(`/v2/acme/idx/blobs/${layer}`, { method: "DELETE" })).status).toBe(409);
+    await h.call("PUT", "/repository/acme/idx/tag/stable", { immutable: false });
+    expect((await h.request(`/v2/acme/idx/blobs/${layer}`, { method: "DELETE" })).status).toBe(202);
   });
 });

@@ -75,3 +75,21 @@ export function tagNamesInScope(db: Db, namespace: string, repository: string | 
 export function namespaceHasRepositories(db: Db, namespace: string): boolean {
   return db.select({ one: sql<number>`1` }).from(repositories).where(inNamespace(namespace)).limit(1).get() !== undefined;
 }
+
+/**
+ * Tags of a repository whose image uses blob `digest`: as the manifest's own
+ * config or layer, or through a child manifest of an index. Deleting the blob
+ * would break what these tags serve.
+ */
+export function tagsUsingBlob(db: Db, repositoryId: number, digest: string): { tag: string; digest: string }[] {
+  return db.all<{ tag: string; digest: string }>(sql`
+    SELECT t.name AS tag, m.digest AS digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
+    WHERE t.repository_id = ${repositoryId} AND t.manifest_id IN (
+      SELECT r.manifest_id FROM manifest_refs r
+      WHERE r.kind = 'blob' AND r.digest = ${digest}
+      UNION
+      SELECT parent.manifest_id FROM manifest_refs parent
+      JOIN manifests child ON child.repository_id = ${repositoryId} AND child.digest = parent.digest
+      JOIN manifest_refs used ON used.manifest_id = child.id AND used.kind = 'blob' AND used.digest = ${digest}
+      WHERE parent.kind = 'manifest')`);
+}
