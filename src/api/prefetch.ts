@@ -77,6 +77,7 @@ export function prefetchRoutes(prefetch: () => PrefetchApi): AdminRoutes {
       try {
         return c.json({ ok: true, result: await running });
       } catch (e) {
+        if (e instanceof PrefetchNotFound) throw asApiError(e);
         // The run itself failed (upstream down): a result to report, not an API error.
         return c.json({ ok: false, error: (e as Error).message, failure: (e as { failure?: string }).failure ?? "internal" });
       }

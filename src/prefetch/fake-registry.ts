@@ -22,6 +22,8 @@ export interface FakeRegistry extends Running {
   count(method: string, pathPart: string): number;
   /** A random image in `repo` under `tag`; `layers` blobs of `layerSize` bytes. */
   image(repo: string, tag: string, layers?: number, layerSize?: number, platform?: string): FakeImage;
+  /** A cosign-style signature of `subject`: a manifest with one payload layer, tagged sha256-<hex>.sig. */
+  signature(repo: string, subject: FakeImage): FakeImage;
   /** An index over images already added, under `tag`. */
   index(repo: string, tag: string, children: { image: FakeImage; platform: string }[]): { digest: string };
   /** Decide per request: a status to fail with, or undefined to serve it. */
@@ -91,6 +93,21 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       };
       const stored = putManifest(repo, tag, doc, OCI_MANIFEST);
       return { digest: stored.digest, bytes: stored.bytes, config, layers: layerDigests };
+    },
+    signature(repo, subject) {
+      const payload = put(randomBytes(300));
+      const configBytes = new TextEncoder().encode("{}");
+      const config = put(configBytes);
+      const doc = {
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+        config: { mediaType: "application/vnd.oci.empty.v1+json", digest: config, size: configBytes.byteLength },
+        layers: [{ mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", digest: payload, size: 300 }],
+        subject: { mediaType: OCI_MANIFEST, digest: subject.digest, size: subject.bytes.byteLength },
+      };
+      const stored = putManifest(repo, subject.digest.replace(":", "-") + ".sig", doc, OCI_MANIFEST);
+      return { digest: stored.digest, bytes: stored.bytes, config, layers: [payload] };
     },
     index(repo, tag, children) {
       const doc = {

@@ -87,3 +87,30 @@ describe("indexes", () => {
     for (const d of [amd.config, ...amd.layers]) expect(registry.count("GET", d)).toBe(0);
   });
 });
+
+describe("referrers", () => {
+  test("with referrers = true, a cosign signature of the image is cached with its blobs", async () => {
+    registry = await startFakeRegistry();
+    const image = registry.image("team/app", "v1", 1);
+    const sig = registry.signature("team/app", image);
+    f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"`, `referrers = true`);
+    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await until("the signature's payload stored", () => stored([...image.layers, ...sig.layers]));
+    const referrers = await f.pullThrough.manifest(f.target("team/app"), sig.digest);
+    expect(referrers.cache).toBe("HIT");
+    // The referrers API was asked (the fake has none: 404), then the cosign tags by HEAD.
+    expect(registry.count("GET", `/referrers/${image.digest}`)).toBe(1);
+    expect(registry.count("HEAD", `.sig`)).toBe(1);
+  });
+
+  test("without it, nothing but the image", async () => {
+    registry = await startFakeRegistry();
+    const image = registry.image("team/app", "v1", 1);
+    registry.signature("team/app", image);
+    f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"`);
+    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await until("the image stored", () => stored(image.layers));
+    await until("the queue empty", () => countJobs(f.database.db).queued === 0);
+    expect(registry.count("HEAD", `.sig`)).toBe(0);
+  });
+});

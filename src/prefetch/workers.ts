@@ -85,10 +85,13 @@ export class WorkerPool {
       const blocked = gate.blocked(now(), new Set(jobs.map((j) => j.upstream)));
       const job = nextDueJob(db, now(), { runningIds: jobs.map((j) => j.id), runningDigests: jobs.map((j) => j.digest), pausedUpstreams: blocked });
       if (!job) return;
-      const done = this.execute(job).finally(() => {
-        this.running.delete(job.id);
-        this.wake();
-      });
+      const done = this.execute(job)
+        // Only the queue's own bookkeeping can fail here (the database gone at shutdown); the job stays queued.
+        .catch((e) => this.deps.log.error("prefetch job bookkeeping failed", { id: job.id, digest: job.digest, error: String(e) }))
+        .finally(() => {
+          this.running.delete(job.id);
+          this.wake();
+        });
       this.running.set(job.id, { job, done });
     }
   }
