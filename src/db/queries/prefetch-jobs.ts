@@ -56,7 +56,7 @@ export interface ClaimFilter {
   /** Jobs running now, and digests being downloaded now (another repository's job may share one). */
   runningIds: number[];
   runningDigests: string[];
-  /** Upstreams paused after failures; urgent jobs (priority > 0) still go, they have someone waiting. */
+  /** Upstreams paused or probing after failures; urgent jobs (priority > 0) still go, someone waits for them. */
   pausedUpstreams: string[];
 }
 
