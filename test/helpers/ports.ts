@@ -1,22 +1,27 @@
 import { createServer } from "node:net";
 
-// Asks the kernel for an unused port by binding port 0 on loopback, then frees it.
-// Another process could take the port before the caller binds it; the kernel hands out
-// ephemeral ports in a spread-out order, so in practice this race does not bite tests.
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports for test servers come from below Linux's ephemeral range (32768-60999 by
+// default). A port from bind(0) lies inside that range, and between our probe and
+// the server's own bind, any outgoing connection (skopeo, fetch, the registry) may
+// take it as its source port: that race did bite under load. Below the range only
+// another listener can collide, and the probe below rules out one that is there now.
+const LOW = 20_000;
+const HIGH = 32_000;
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        server.close();
-        reject(new Error("could not read the port of a loopback listener"));
-        return;
-      }
-      const { port } = address;
-      server.close((err) => (err ? reject(err) : resolve(port)));
-    });
+    server.once("error", () => resolve(false));
+    server.listen({ host: "127.0.0.1", port, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** A loopback port that nothing listens on, outside the ephemeral range. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (await canBind(port)) return port;
+  }
+  throw new Error(`no free loopback port found between ${LOW} and ${HIGH}`);
 }
