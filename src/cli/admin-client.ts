@@ -1,6 +1,8 @@
-// The CLI's side of the admin API: a running regcache answers on its listen
-// address. Failures are typed so that the command can say what went wrong in
-// one line: nothing listening, or the server refusing the request.
+// The CLI's side of the admin API: `regcache prefetch` and `regcache policy`
+// talk to a running regcache on its listen address. Failures are typed so that
+// a command can say what went wrong in one line: nothing listening, or the
+// server refusing the request (with its reason).
+import type { Config } from "../config/schema.ts";
 import type { PullProgress } from "../prefetch/pulls.ts";
 
 /** Nobody answered at the address. */
@@ -13,7 +15,7 @@ export class ServerUnreachable extends Error {
 
 /** The server answered with an error ({"error": "..."}). */
 export class ServerRefused extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly body: Record<string, unknown> = {}) {
     super(message);
     this.name = "ServerRefused";
   }
@@ -22,24 +24,38 @@ export class ServerRefused extends Error {
 export class AdminClient {
   constructor(readonly base: string) {}
 
-  private async call<T>(path: string, init?: RequestInit): Promise<T> {
+  /** One admin API call; `path` is below /api/v1. Non-2xx answers throw ServerRefused. */
+  async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     let response: Response;
     try {
-      response = await fetch(`${this.base}/api/v1${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+      response = await fetch(`${this.base}/api/v1${path}`, {
+        method,
+        headers: body === undefined ? undefined : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch (e) {
       throw new ServerUnreachable(this.base, e);
     }
-    const body = (await response.json().catch(() => undefined)) as (T & { error?: string }) | undefined;
-    if (!response.ok || body === undefined) throw new ServerRefused(response.status, body?.error ?? `HTTP ${response.status} from ${this.base}`);
-    return body;
+    const text = await response.text();
+    let parsed: Record<string, unknown> | undefined;
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      // Not the admin API answering (a proxy, another service): say what came back.
+    }
+    if (!response.ok || parsed === undefined) {
+      throw new ServerRefused(response.status, typeof parsed?.error === "string" ? parsed.error : `HTTP ${response.status} from ${this.base}`, parsed ?? {});
+    }
+    return { status: response.status, body: parsed as T };
   }
 
-  startPull(refs: string[], platforms: string[]): Promise<PullProgress> {
-    return this.call("/prefetch/pulls", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ refs, platforms }) });
+  async startPull(refs: string[], platforms: string[]): Promise<PullProgress> {
+    return (await this.call<PullProgress>("POST", "/prefetch/pulls", { refs, platforms })).body;
   }
 
-  pull(id: string): Promise<PullProgress> {
-    return this.call(`/prefetch/pulls/${encodeURIComponent(id)}`);
+  async pull(id: string): Promise<PullProgress> {
+    return (await this.call<PullProgress>("GET", `/prefetch/pulls/${encodeURIComponent(id)}`)).body;
   }
 }
 
@@ -48,4 +64,10 @@ export function serverUrlOf(listen: { hostname: string; port: number }): string 
   const wildcard = listen.hostname === "0.0.0.0" || listen.hostname === "::" || listen.hostname === "";
   const host = wildcard ? "127.0.0.1" : listen.hostname.includes(":") ? `[${listen.hostname}]` : listen.hostname;
   return `http://${host}:${listen.port}`;
+}
+
+/** The server a command talks to: --server, else $REGCACHE_SERVER, else the config's listen address. */
+export function adminClientFor(flag: string | undefined, env: Record<string, string | undefined>, config: () => Config): AdminClient {
+  const server = flag ?? env.REGCACHE_SERVER ?? serverUrlOf(config().server.listen);
+  return new AdminClient(server.replace(/\/+$/, ""));
 }

@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
-import { policiesPath, serverUrl } from "./policy-client.ts";
+import { serverUrlOf as serverUrl } from "./admin-client.ts";
+import { policiesPath } from "./policy-client.ts";
 import { describePolicy, printDryRun, printPolicies } from "./policy-view.ts";
 
 test("the server URL comes from the listen address; wildcards mean loopback", () => {

@@ -7,7 +7,8 @@ import { namespaceOf } from "../oci/names.ts";
 import type { Scope } from "../registry/immutability/index.ts";
 import { parse, UsageError } from "./args.ts";
 import type { CliIo } from "./io.ts";
-import { PolicyClient, policiesPath, type PolicyJson, PolicyServerRefused, PolicyServerUnreachable, serverUrl } from "./policy-client.ts";
+import { type AdminClient, adminClientFor, ServerRefused, ServerUnreachable } from "./admin-client.ts";
+import { allPolicies, findPolicy, policiesPath, type PolicyJson } from "./policy-client.ts";
 import { printDryRun, printPolicies, describePolicy } from "./policy-view.ts";
 
 export const POLICY_USAGE = `policy list [--namespace NS | --repository REPO] [--json]
@@ -41,8 +42,7 @@ function scopeOf(values: { namespace?: string; repository?: string }, required: 
 export async function policyCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parse(rest, OPTIONS, true);
-  const server = (values.server ?? io.env.REGCACHE_SERVER ?? serverUrl(loadConfig(values.config, io.env).config.server.listen)).replace(/\/+$/, "");
-  const client = new PolicyClient(server);
+  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config);
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   const uuidArg = () => {
     if (positionals.length !== 1) throw new UsageError(`policy ${sub}: give the policy's UUID (see \`regcache policy list\`)`);
@@ -52,7 +52,7 @@ export async function policyCommand(args: string[], io: CliIo): Promise<number> 
     switch (sub) {
       case "list": {
         const scope = scopeOf(values, false);
-        const policies = scope ? (await client.call<{ policies: PolicyJson[] }>("GET", policiesPath(scope))).body.policies : await client.all();
+        const policies = scope ? (await client.call<{ policies: PolicyJson[] }>("GET", policiesPath(scope))).body.policies : await allPolicies(client);
         if (values.json) out(JSON.stringify(policies, null, 2));
         else printPolicies(policies, out);
         return 0;
@@ -61,13 +61,13 @@ export async function policyCommand(args: string[], io: CliIo): Promise<number> 
         return await create(client, values, out);
       case "activate":
       case "deactivate": {
-        const policy = await client.find(uuidArg());
+        const policy = await findPolicy(client, uuidArg());
         const { body } = await client.call<PolicyJson>("PUT", `${policiesPath(policy)}${policy.uuid}`, { active: sub === "activate" });
         out(`policy ${body.uuid} is ${body.active ? "active" : "inactive"}: ${describePolicy(body)}`);
         return 0;
       }
       case "delete": {
-        const policy = await client.find(uuidArg());
+        const policy = await findPolicy(client, uuidArg());
         await client.call("DELETE", `${policiesPath(policy)}${policy.uuid}`);
         out(`deleted policy ${policy.uuid}: ${describePolicy(policy)}`);
         return 0;
@@ -76,7 +76,7 @@ export async function policyCommand(args: string[], io: CliIo): Promise<number> 
         throw new UsageError(sub === undefined ? "policy: missing sub-command (list, create, activate, deactivate, delete)" : `policy: unknown sub-command ${JSON.stringify(sub)}`);
     }
   } catch (e) {
-    if (e instanceof PolicyServerRefused || e instanceof PolicyServerUnreachable) {
+    if (e instanceof ServerRefused || e instanceof ServerUnreachable) {
       io.stderr.write(`regcache: policy ${sub}: ${e.message}\n`);
       return 1;
     }
@@ -86,7 +86,7 @@ export async function policyCommand(args: string[], io: CliIo): Promise<number> 
 
 type Values = { namespace?: string; repository?: string; pattern?: string; "not-matching"?: boolean; inactive?: boolean; "dry-run"?: boolean; json?: boolean };
 
-async function create(client: PolicyClient, values: Values, out: (line: string) => void): Promise<number> {
+async function create(client: AdminClient, values: Values, out: (line: string) => void): Promise<number> {
   const scope = scopeOf(values, true)!;
   if (values.pattern === undefined) throw new UsageError("policy create: --pattern RE is required");
   const body = { tagPattern: values.pattern, tagPatternMatches: !values["not-matching"], active: !values.inactive };
@@ -106,7 +106,7 @@ async function create(client: PolicyClient, values: Values, out: (line: string) 
       else out(`${status === 201 ? "created" : "already stored (retried)"} policy ${policy.uuid} (${policy.active ? "active" : "inactive"}): ${describePolicy(policy)}`);
       return 0;
     } catch (e) {
-      if (!(e instanceof PolicyServerUnreachable) || attempt === 3) throw e;
+      if (!(e instanceof ServerUnreachable) || attempt === 3) throw e;
       await sleep(500 * attempt);
     }
   }

@@ -5,7 +5,7 @@
 import { loadConfig } from "../config/load.ts";
 import { parseDuration } from "../config/units.ts";
 import type { PullProgress } from "../prefetch/pulls.ts";
-import { AdminClient, ServerRefused, ServerUnreachable, serverUrlOf } from "./admin-client.ts";
+import { adminClientFor, ServerRefused, ServerUnreachable } from "./admin-client.ts";
 import { parse, UsageError } from "./args.ts";
 import { formatBytes } from "./bytes.ts";
 import type { CliIo } from "./io.ts";
@@ -26,8 +26,7 @@ export async function prefetchCommand(args: string[], io: CliIo): Promise<number
   if (refs.length === 0) throw new UsageError("prefetch: name at least one image, e.g. docker.io/library/nginx:1.27");
   const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout);
   if (timeoutMs === 0 || (values.timeout !== undefined && timeoutMs === undefined)) throw new UsageError(`--timeout: expected a duration like "30m", got ${JSON.stringify(values.timeout)}`);
-  const server = values.server ?? io.env.REGCACHE_SERVER ?? serverUrlOf(loadConfig(values.config, io.env).config.server.listen);
-  const client = new AdminClient(server.replace(/\/+$/, ""));
+  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config);
   const tty = !values.plain && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const view = tty ? new TtyView(io.stdout) : new PlainView(io.stdout);
 
