@@ -160,7 +160,7 @@ export function markdown(r: Results): string {
     .join("; ");
   const verdict = r.targets.map((t) => `- ${t.pass ? "PASS" : "FAIL"} ${t.name}: ${t.actual} (target ${t.target})`).join("\n");
   // Other work on the machine skews every timing here (2 cores): say so next to the figures.
-  const load = Number((r.machine["load average at start"] ?? "0").split(" ")[0]);
-  const busy = load > 1 ? `\n**The machine was busy (load average ${load.toFixed(2)} at start): timings are unreliable, rerun when it is quiet.**\n` : "";
+  const busyPercent = Number.parseFloat(r.machine["CPU busy before start"] ?? "0");
+  const busy = busyPercent > 10 ? `\n**Something else was using the CPU (${busyPercent.toFixed(0)} % busy before start): timings are unreliable, rerun when the machine is quiet.**\n` : "";
   return `## regcache bench, ${r.date}\n\n${machine}\n${busy}\n${table}\n\n${verdict}\n\nTotal time ${f(r.durationSeconds)} s. MB = 10^6 bytes.\n`;
 }
