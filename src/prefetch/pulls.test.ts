@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { findBlob } from "../db/queries/blobs.ts";
 import { countJobs } from "../db/queries/prefetch-jobs.ts";
 import { InvalidImageRef, UnknownUpstream } from "./errors.ts";
-import { startFakeRegistry, type FakeRegistry } from "./fake-registry.ts";
+import { startFakeRegistry, type FakeRegistry } from "../../test/helpers/fake-registry.ts";
 import type { PullProgress } from "./pulls.ts";
 import { prefetchFixture, until, type Fixture } from "./test-fixture.ts";
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { UpstreamError } from "./errors.ts";
-import { clientFor, drain, httpServer, ociError, type Running } from "./test-servers.ts";
+import { clientFor, drain, httpServer, ociError, type Running } from "../../test/helpers/test-servers.ts";
 
 const started: Running[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamError } from "./errors.ts";
-import { clientFor, closedPort, httpServer, httpsServer, selfSignedCert, tcpServer, type Running } from "./test-servers.ts";
+import { clientFor, closedPort, httpServer, httpsServer, selfSignedCert, tcpServer, type Running } from "../../test/helpers/test-servers.ts";
 
 const started: Running[] = [];
 afterEach(async () => {

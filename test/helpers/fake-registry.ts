@@ -3,7 +3,7 @@
 // fail or slow down what a test picks. Tests only.
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { httpServer, type Running } from "../upstream/test-servers.ts";
+import { httpServer, type Running } from "./test-servers.ts";
 
 const digest = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";

@@ -9,7 +9,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createUpstreamClient, type UpstreamClient, type UpstreamClientOptions } from "./client.ts";
+import { createUpstreamClient, type UpstreamClient, type UpstreamClientOptions } from "../../src/upstream/client.ts";
 
 export interface Running {
   port: number;
