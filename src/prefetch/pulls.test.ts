@@ -6,7 +6,7 @@ import { countJobs } from "../db/queries/prefetch-jobs.ts";
 import { InvalidImageRef, UnknownUpstream } from "./errors.ts";
 import { startFakeRegistry, type FakeRegistry } from "../../test/helpers/fake-registry.ts";
 import type { PullProgress } from "./pulls.ts";
-import { prefetchFixture, until, type Fixture } from "./test-fixture.ts";
+import { prefetchFixture, until, type Fixture } from "../../test/helpers/prefetch-fixture.ts";
 
 let registry: FakeRegistry;
 let f: Fixture;

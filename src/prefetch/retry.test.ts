@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { findBlob } from "../db/queries/blobs.ts";
 import { countJobs, listJobs } from "../db/queries/prefetch-jobs.ts";
 import { startFakeRegistry, type FakeRegistry } from "../../test/helpers/fake-registry.ts";
-import { prefetchFixture, until, type Fixture } from "./test-fixture.ts";
+import { prefetchFixture, until, type Fixture } from "../../test/helpers/prefetch-fixture.ts";
 
 let registry: FakeRegistry;
 let f: Fixture;

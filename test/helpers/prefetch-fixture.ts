@@ -4,16 +4,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BlobStore } from "../blobstore/store.ts";
-import { UploadFiles } from "../blobstore/uploads.ts";
-import { createPullThrough, type PullThrough, type Target } from "../cache/service.ts";
-import { parseConfigText } from "../config/load.ts";
-import { openDatabase, type Database } from "../db/client.ts";
-import { bunPlatform } from "../platform/bun.ts";
-import { allowAllTags } from "../registry/context.ts";
-import { createLogger } from "../telemetry/log.ts";
-import { Metrics } from "../telemetry/metrics.ts";
-import { createPrefetcher, type Prefetcher } from "./service.ts";
+import { BlobStore } from "../../src/blobstore/store.ts";
+import { UploadFiles } from "../../src/blobstore/uploads.ts";
+import { createPullThrough, type PullThrough, type Target } from "../../src/cache/service.ts";
+import { parseConfigText } from "../../src/config/load.ts";
+import { openDatabase, type Database } from "../../src/db/client.ts";
+import { bunPlatform } from "../../src/platform/bun.ts";
+import { allowAllTags } from "../../src/registry/context.ts";
+import { createLogger } from "../../src/telemetry/log.ts";
+import { Metrics } from "../../src/telemetry/metrics.ts";
+import { createPrefetcher, type Prefetcher } from "../../src/prefetch/service.ts";
 
 export interface Fixture {
   store: BlobStore;
