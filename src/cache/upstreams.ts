@@ -1,18 +1,10 @@
 // Building one upstream client per [[upstream]] from the config. Secrets and
 // CA files are read once at start; an unreadable file is a config error.
-import { readFileSync } from "node:fs";
 import { ConfigError } from "../config/load.ts";
+import { readConfigFile } from "../config/secrets.ts";
 import type { UpstreamConfig } from "../config/schema.ts";
 import { createUpstreamClient } from "../upstream/index.ts";
 import type { CachedUpstream } from "./context.ts";
-
-function readConfigFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ConfigError(`${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-}
 
 export function buildUpstream(u: UpstreamConfig, index: number): CachedUpstream {
   const where = `upstream[${index}] (${u.name})`;

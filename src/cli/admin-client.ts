@@ -3,6 +3,7 @@
 // a command can say what went wrong in one line: nothing listening, or the
 // server refusing the request (with its reason).
 import type { Config } from "../config/schema.ts";
+import { readAdminToken } from "../config/secrets.ts";
 import type { PullProgress } from "../prefetch/pulls.ts";
 
 /** Nobody answered at the address. */
@@ -22,7 +23,8 @@ export class ServerRefused extends Error {
 }
 
 export class AdminClient {
-  constructor(readonly base: string) {}
+  /** `token`: the admin API's bearer token, when the server requires one. */
+  constructor(readonly base: string, private readonly token?: string) {}
 
   /** One admin API call; `path` is below /api/v1. Non-2xx answers throw ServerRefused. */
   async call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -30,7 +32,10 @@ export class AdminClient {
     try {
       response = await fetch(`${this.base}/api/v1${path}`, {
         method,
-        headers: body === undefined ? undefined : { "content-type": "application/json" },
+        headers: {
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });
@@ -66,8 +71,13 @@ export function serverUrlOf(listen: { hostname: string; port: number }): string 
   return `http://${host}:${listen.port}`;
 }
 
-/** The server a command talks to: --server, else $REGCACHE_SERVER, else the config's listen address. */
+/**
+ * The server a command talks to: --server, else $REGCACHE_SERVER, else the
+ * config's listen address; with $REGCACHE_ADMIN_TOKEN, else the config's
+ * server.admin_token_file, as its bearer token.
+ */
 export function adminClientFor(flag: string | undefined, env: Record<string, string | undefined>, config: () => Config): AdminClient {
   const server = flag ?? env.REGCACHE_SERVER ?? serverUrlOf(config().server.listen);
-  return new AdminClient(server.replace(/\/+$/, ""));
+  const token = env.REGCACHE_ADMIN_TOKEN || readAdminToken(config().server.admin_token_file);
+  return new AdminClient(server.replace(/\/+$/, ""), token);
 }

@@ -13,6 +13,9 @@ const serverSection = v.strictObject({
   /** Upstream that serves repository paths without an upstream prefix (docker's
    *  registry-mirrors). Default "": such paths are local repositories. */
   default_upstream: v.optional(v.string(), ""),
+  /** File holding the admin API's bearer token. Default "": the admin API (/api/v1/)
+   *  answers loopback clients only; with a token it answers anyone who sends it. */
+  admin_token_file: v.optional(v.string(), ""),
   /** How long SIGTERM waits for in-flight transfers. Default "30s"; "0s" stops at once. */
   shutdown_grace: v.optional(duration(), "30s"),
   /** Largest manifest accepted from a client or an upstream. Default "4MiB". */

@@ -22,10 +22,13 @@ export function openDatabase(raw: SqliteClient): Database {
   const client = withStatementCache(raw);
   // WAL lets readers (every pull) proceed while a writer commits; NORMAL sync is
   // durable across process crashes in WAL mode, which is the failure we guard.
+  // The busy timeout comes first: switching to WAL and migrating take locks, and
+  // another process (an operator's sqlite3, a previous instance still exiting)
+  // may hold one for a moment; without it, start-up would fail at once.
+  client.exec("PRAGMA busy_timeout = 5000");
   client.exec("PRAGMA journal_mode = WAL");
   client.exec("PRAGMA synchronous = NORMAL");
   client.exec("PRAGMA foreign_keys = ON");
-  client.exec("PRAGMA busy_timeout = 5000");
   migrate(client);
   const dialect = new SQLiteSyncDialect();
   const session = new SQLiteBunSession(client as never, dialect, undefined, {});

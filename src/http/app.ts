@@ -3,14 +3,14 @@
 // response; errors of any layer become OCI JSON in one place (errors.ts).
 import { Hono } from "hono";
 import { UpstreamError } from "../upstream/index.ts";
-import type { AppDeps, Vars } from "./context.ts";
+import type { AppDeps, Env } from "./context.ts";
 import { errorResponse, toWireError } from "./errors.ts";
 import { requestLog } from "./request-log.ts";
 import { getCatalog } from "./routes/listing.ts";
 import { handleV2 } from "./routes/v2.ts";
 
-export function createApp(deps: AppDeps): Hono<{ Variables: Vars }> {
-  const app = new Hono<{ Variables: Vars }>();
+export function createApp(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
   app.use("*", requestLog(deps));
 
   app.onError((e, c) => {
@@ -30,7 +30,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: Vars }> {
 
   app.get("/metrics", () => new Response(deps.metrics.render(), { headers: { "Content-Type": "text/plain; version=0.0.4" } }));
   app.get("/healthz", () => new Response("ok\n"));
-  for (const extra of deps.extraRoutes ?? []) app.all(`${extra.prefix}/*`, (c) => extra.fetch(c.req.raw));
+  for (const extra of deps.extraRoutes ?? []) app.all(`${extra.prefix}/*`, (c) => extra.fetch(c.req.raw, c.env?.client));
 
   app.notFound((c) => errorResponse({ status: 404, code: "UNSUPPORTED", message: `no such endpoint: ${c.req.path.slice(0, 200)}` }, c.req.method));
   return app;

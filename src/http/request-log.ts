@@ -1,9 +1,9 @@
 // One JSON log line per request, with the cache outcome and upstream failure
 // class that handlers leave in the context, plus request metrics.
 import type { MiddlewareHandler } from "hono";
-import type { AppDeps, Vars } from "./context.ts";
+import type { AppDeps, Env } from "./context.ts";
 
-export function requestLog(deps: AppDeps): MiddlewareHandler<{ Variables: Vars }> {
+export function requestLog(deps: AppDeps): MiddlewareHandler<Env> {
   const requests = deps.metrics.counter("regcache_http_requests_total", "HTTP requests by method, status class and cache outcome");
   return async (c, next) => {
     const started = performance.now();

@@ -13,7 +13,7 @@ export const bunPlatform: Platform = {
     const server = Bun.serve({
       hostname: options.hostname,
       port: options.port,
-      fetch: options.fetch,
+      fetch: (request, server) => options.fetch(request, { address: server.requestIP(request)?.address ?? "" }),
       // Layer uploads can be many GiB; limits are enforced per route instead.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       // A cold blob may wait on a slow upstream; 255 s is Bun's maximum idle time.

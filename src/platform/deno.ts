@@ -12,7 +12,7 @@ declare const Deno: {
   version: { deno: string };
   serve(
     options: { hostname: string; port: number; onListen?: (addr: { port: number }) => void },
-    handler: (request: Request) => Response | Promise<Response>,
+    handler: (request: Request, info: { remoteAddr: { hostname?: string } }) => Response | Promise<Response>,
   ): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
 };
 
@@ -24,7 +24,9 @@ export const denoPlatform: Platform = {
   },
 
   async serve(options: ServeOptions): Promise<RunningServer> {
-    const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, options.fetch);
+    const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, (request, info) =>
+      options.fetch(request, { address: info.remoteAddr.hostname ?? "" }),
+    );
     let draining: Promise<void> | undefined;
     return {
       port: server.addr.port,

@@ -28,7 +28,13 @@ export interface SqliteClient {
 export interface ServeOptions {
   hostname: string;
   port: number;
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** Handles one request; `client` says who sent it (the admin API answers loopback only by default). */
+  fetch: (request: Request, client: ClientInfo) => Response | Promise<Response>;
+}
+
+export interface ClientInfo {
+  /** The peer's IP address ("127.0.0.1", "::1", "::ffff:10.0.0.7"), or "" when the runtime cannot tell. */
+  address: string;
 }
 
 export interface RunningServer {

@@ -8,7 +8,9 @@ import { openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createPullThrough } from "../cache/service.ts";
 import { createAdminApi } from "../api/app.ts";
-import type { Platform, RunningServer } from "../platform/types.ts";
+import { adminAccess } from "../api/access.ts";
+import { readAdminToken } from "../config/secrets.ts";
+import type { ClientInfo, Platform, RunningServer } from "../platform/types.ts";
 import type { RegistryContext } from "../registry/context.ts";
 import { createImmutability } from "../registry/immutability/index.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
@@ -43,10 +45,12 @@ export async function startServer(config: Config, platform: Platform, log: Logge
   const pullThrough = createPullThrough({ config, registry, log, metrics, onManifestStored: prefetcher.onManifestStored });
   prefetcher.start(pullThrough);
   const admin = createAdminApi({ registry, log, metrics }, [immutabilityRoutes(immutability), prefetchRoutes(() => prefetcher.api)]);
-  const app = createApp({ registry, platform, log, metrics, pullThrough, extraRoutes: [{ prefix: "/api/v1", fetch: admin.fetch }] });
+  const gate = adminAccess(readAdminToken(config.server.admin_token_file));
+  const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
+  const app = createApp({ registry, platform, log, metrics, pullThrough, extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] });
 
   const { hostname, port } = config.server.listen;
-  const server: RunningServer = await platform.serve({ hostname, port, fetch: app.fetch });
+  const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
   log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
 
   let stopping: Promise<void> | undefined;

@@ -19,6 +19,8 @@ export interface RegcacheOptions {
   runtime?: Runtime;
   /** server.shutdown_grace; default "5s". */
   shutdownGrace?: string;
+  /** Lines added to the generated [server] table (e.g. `admin_token_file = "…"`). */
+  serverToml?: string;
   /** TOML appended to the generated config (e.g. [[upstream]] tables). */
   extraToml?: string;
   /** storage.path; default a fresh folder in the instance's temp dir. */
@@ -96,6 +98,7 @@ export async function startRegcache(options: RegcacheOptions = {}): Promise<Regc
       "[server]",
       `listen = "${host}"`,
       `shutdown_grace = "${options.shutdownGrace ?? "5s"}"`,
+      options.serverToml ?? "",
       "[storage]",
       `path = ${JSON.stringify(storageDir)}`,
       options.extraToml ?? "",

@@ -3,20 +3,20 @@
 import type { Context } from "hono";
 import type { PullThrough, Target } from "../../cache/service.ts";
 import { Unsupported } from "../../registry/errors.ts";
-import type { AppDeps, Vars } from "../context.ts";
+import type { AppDeps, Env } from "../context.ts";
 import type { Route } from "../paths.ts";
 import { fileResponse } from "./blobs.ts";
 import { getReferrers, pageQuery, respondTags } from "./listing.ts";
 import { manifestHeaders } from "./manifests.ts";
 
-function mark(c: Context<{ Variables: Vars }>, response: Response, cache: string, upstreamFailure?: string): Response {
+function mark(c: Context<Env>, response: Response, cache: string, upstreamFailure?: string): Response {
   c.set("cache", cache);
   if (upstreamFailure) c.set("upstreamFailure", upstreamFailure);
   response.headers.set("X-Cache", cache);
   return response;
 }
 
-export async function handleCached(deps: AppDeps, pt: PullThrough, c: Context<{ Variables: Vars }>, route: Route, target: Target): Promise<Response> {
+export async function handleCached(deps: AppDeps, pt: PullThrough, c: Context<Env>, route: Route, target: Target): Promise<Response> {
   const request = c.req.raw;
   const method = request.method;
   if (route.kind === "manifest" && (method === "GET" || method === "HEAD")) {

@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { Unsupported } from "../../registry/errors.ts";
 import { checkName } from "../../registry/validate.ts";
-import type { AppDeps, Vars } from "../context.ts";
+import type { AppDeps, Env } from "../context.ts";
 import { handleCached } from "./cached.ts";
 import { parseRoute } from "../paths.ts";
 import { deleteLocalBlob, getLocalBlob } from "./blobs.ts";
@@ -15,7 +15,7 @@ function notAllowed(method: string, what: string): never {
   throw new Unsupported(`${method} is not supported on ${what}`);
 }
 
-export async function handleV2(deps: AppDeps, c: Context<{ Variables: Vars }>): Promise<Response> {
+export async function handleV2(deps: AppDeps, c: Context<Env>): Promise<Response> {
   const request = c.req.raw;
   const method = request.method;
   const url = new URL(request.url);
