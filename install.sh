@@ -23,29 +23,12 @@ install -d -m 0750 -o regcache -g regcache /var/lib/regcache
 install -d -m 0755 /etc/regcache
 
 if [[ ! -e /etc/regcache/regcache.toml ]]; then
-  cat > /etc/regcache/regcache.toml <<'TOML'
-# regcache configuration; every key is documented in the README.
-[server]
-listen = ":5000"
-default_upstream = "docker.io"
-
-[storage]
-path = "/var/lib/regcache"
-
-[[upstream]]
-name = "docker.io"
-url = "https://registry-1.docker.io"
-ttl = "24h"
-staleness = "7d"
-
-[[upstream]]
-name = "quay.io"
-url = "https://quay.io"
-
-[[upstream]]
-name = "ghcr.io"
-url = "https://ghcr.io"
-TOML
+  # The embedded defaults (one source of truth), with the data under /var/lib/regcache.
+  {
+    echo "# regcache configuration; every key is documented in the README."
+    /usr/local/bin/regcache config defaults | sed 's#^path = "./regcache-data"$#path = "/var/lib/regcache"#'
+  } > /etc/regcache/regcache.toml
+  grep -q '^path = "/var/lib/regcache"$' /etc/regcache/regcache.toml || die "could not set storage.path in /etc/regcache/regcache.toml"
   echo "wrote /etc/regcache/regcache.toml"
 fi
 /usr/local/bin/regcache config check --config /etc/regcache/regcache.toml

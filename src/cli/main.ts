@@ -1,5 +1,6 @@
 // The command dispatcher: `regcache <command> …`. Exit codes: 0 success,
 // 1 a user error with a one-line reason, 2 a usage error.
+import { EMBEDDED_DEFAULTS_TOML } from "../config/defaults.ts";
 import { ConfigError } from "../config/load.ts";
 import { MigrationError } from "../db/client.ts";
 import { VERSION } from "../version.ts";
@@ -16,6 +17,7 @@ const USAGE = `usage: regcache <command> [options]
 commands:
   serve [--config PATH]          run the registry
   config check [--config PATH]   validate a config file
+  config defaults                print the embedded defaults as a starting regcache.toml
   ${PREFETCH_USAGE}
   ${POLICY_USAGE}
   squid config|store-id|icap     the Squid kit for CDN layer caching (docs/squid.md)
@@ -32,7 +34,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await serve(rest, io);
       case "config":
         if (rest[0] === "check") return configCheck(rest.slice(1), io);
-        throw new UsageError(`unknown config sub-command ${JSON.stringify(rest[0] ?? "")}; expected "check"`);
+        if (rest[0] === "defaults" && rest.length === 1) {
+          io.stdout.write(EMBEDDED_DEFAULTS_TOML.trimStart());
+          return 0;
+        }
+        throw new UsageError(`unknown config sub-command ${JSON.stringify(rest[0] ?? "")}; expected "check" or "defaults"`);
       case "policy":
         return await policyCommand(rest, io);
       case "squid":

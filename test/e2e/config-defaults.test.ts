@@ -1,0 +1,18 @@
+// `regcache config defaults` prints the embedded defaults; install.sh writes
+// /etc/regcache/regcache.toml from it, so it must stay a valid config.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test } from "vitest";
+import { runCommand } from "../helpers/processes.ts";
+import { useTempDir } from "../helpers/tmp.ts";
+import { BINARY } from "./regcache-process.ts";
+
+test("the printed defaults pass config check, with the storage path install.sh sets", async () => {
+  const printed = await runCommand(BINARY, ["config", "defaults"]);
+  expect(printed.stdout).toMatch(/^path = "\.\/regcache-data"$/m);
+  expect(printed.stdout).toMatch(/^name = "docker\.io"$/m);
+  const file = join(useTempDir("regcache-defaults-"), "regcache.toml");
+  writeFileSync(file, printed.stdout.replace('path = "./regcache-data"', 'path = "/var/lib/regcache"'));
+  const checked = await runCommand(BINARY, ["config", "check", "--config", file]);
+  expect(checked.stdout).toMatch(/ok \(listen 0\.0\.0\.0:5000, storage \/var\/lib\/regcache, 7 upstream\(s\)\)/);
+});
