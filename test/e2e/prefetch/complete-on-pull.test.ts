@@ -45,7 +45,11 @@ describe("every layer cached after a manifest-and-config pull", () => {
     // Only the client's two requests reached regcache; the layers came from the prefetcher.
     expect(clientRequests(regcache, "/v2/up/team/app/").slice(before)).toEqual([`GET /v2/up/team/app/manifests/v1`, `GET /v2/up/team/app/blobs/${image.digests.config}`]);
     for (const d of [image.digests.config, ...image.digests.layers]) expect(upstream.countRequests({ method: "GET", path: `/v2/team/app/blobs/${d}` })).toBe(1);
-    expect((await images(regcache)).find((i) => i.repository === "up/team/app")).toMatchObject({ tag: "v1", complete: true, missing_bytes: 0 });
+    // A file appears in the store at its rename, a moment before the download is recorded
+    // in SQLite (after the directory fsync): wait for the record, which completeness reads.
+    const imageOf = async () => (await images(regcache)).find((i) => i.repository === "up/team/app");
+    await waitFor("the image recorded complete", async () => (await imageOf())?.complete === true, 5_000);
+    expect(await imageOf()).toMatchObject({ tag: "v1", complete: true, missing_bytes: 0 });
 
     await upstream.stop();
     try {
