@@ -11,6 +11,7 @@ import { runCommand } from "../helpers/processes.ts";
 import { makeImage, writeOciLayout } from "../helpers/oci-image.ts";
 import { pullToLayout, pushLayout } from "../helpers/skopeo.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../helpers/upstream-registry.ts";
+import { makeTempDir } from "../helpers/temp-dirs.ts";
 import { useTempDir } from "../helpers/tmp.ts";
 import { errorCodes, pushBlob, sha256 } from "./oci-http.ts";
 import { startRegcache, type RegcacheProcess } from "./regcache-process.ts";
@@ -18,13 +19,14 @@ import { startRegcache, type RegcacheProcess } from "./regcache-process.ts";
 const TMPFS_MIB = 24;
 let mountPoint: string;
 let upstream: UpstreamRegistry;
+const upstreamDir = makeTempDir("regcache-upstream-");
 let regcache: RegcacheProcess;
 
 beforeAll(async () => {
   mountPoint = mkdtempSync(join(tmpdir(), "regcache-full-"));
   // Loud failure, not a skip: the test needs root to mount (CI runs as root).
   await runCommand("mount", ["-t", "tmpfs", "-o", `size=${TMPFS_MIB}m`, "tmpfs", mountPoint]);
-  upstream = await startUpstreamRegistry();
+  upstream = await startUpstreamRegistry({ dir: upstreamDir.path });
   regcache = await startRegcache({
     storageDir: join(mountPoint, "storage"),
     extraToml: `[[upstream]]\nname = "up"\nurl = "${upstream.url}"\ninsecure = true\n`,
@@ -34,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await regcache?.dispose();
   await upstream?.stop();
+  upstreamDir.remove();
   await runCommand("umount", [mountPoint], { allowFailure: true });
   rmSync(mountPoint, { recursive: true, force: true });
 });
