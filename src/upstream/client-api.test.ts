@@ -1,17 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MANIFEST_LIMIT } from "./client.ts";
-import { clientFor, httpServer, ociError, type Running } from "../../test/helpers/test-servers.ts";
+import { clientFor, ociError, serversClosedAfterEach } from "../../test/helpers/test-servers.ts";
 
-const started: Running[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Running> {
-  const s = await httpServer(handler);
-  started.push(s);
-  return s;
-}
+const { serve } = serversClosedAfterEach();
 const MANIFEST = '{"schemaVersion":2,  "mediaType":"application/vnd.oci.image.manifest.v1+json"}\n';
 const OCI = "application/vnd.oci.image.manifest.v1+json";
 

@@ -1,17 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UpstreamError } from "./errors.ts";
-import { clientFor, closedPort, httpServer, ociError, type Running } from "../../test/helpers/test-servers.ts";
+import { clientFor, closedPort, ociError, serversClosedAfterEach } from "../../test/helpers/test-servers.ts";
 
-const started: Running[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Running> {
-  const s = await httpServer(handler);
-  started.push(s);
-  return s;
-}
+const { serve } = serversClosedAfterEach();
 const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}`;
 
 /** A token service and a registry that accepts the tokens in `valid`. */

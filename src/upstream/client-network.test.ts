@@ -1,23 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { UpstreamError } from "./errors.ts";
-import { clientFor, closedPort, httpServer, httpsServer, selfSignedCert, tcpServer, type Running } from "../../test/helpers/test-servers.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientFor, closedPort, httpServer, httpsServer, selfSignedCert, tcpServer, type Running, serversClosedAfterEach, failureOf } from "../../test/helpers/test-servers.ts";
 
-const started: Running[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-async function keep(s: Running): Promise<Running> {
-  started.push(s);
-  return s;
-}
-const failureOf = async (p: Promise<unknown>): Promise<UpstreamError> => {
-  const err = await p.then(
-    () => undefined,
-    (e) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-};
+const { keep } = serversClosedAfterEach();
 
 describe("network failures", () => {
   it("refused: nothing listens on the port", async () => {

@@ -1,25 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
-import { UpstreamError } from "./errors.ts";
-import { clientFor, httpServer, ociError, type Running } from "../../test/helpers/test-servers.ts";
+import { describe, expect, it } from "vitest";
+import { clientFor, ociError, serversClosedAfterEach, failureOf } from "../../test/helpers/test-servers.ts";
 
-const started: Running[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Running> {
-  const s = await httpServer(handler);
-  started.push(s);
-  return s;
-}
-const failureOf = async (p: Promise<unknown>): Promise<UpstreamError> => {
-  const err = await p.then(
-    () => undefined,
-    (e) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-};
+const { serve } = serversClosedAfterEach();
 
 describe("HTTP status failures", () => {
   it("429 with Retry-After: later requests fail fast without contacting the upstream", async () => {

@@ -9,7 +9,9 @@ import * as https from "node:https";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, expect } from "vitest";
 import { createUpstreamClient, type UpstreamClient, type UpstreamClientOptions } from "../../src/upstream/client.ts";
+import { UpstreamError } from "../../src/upstream/errors.ts";
 
 export interface Running {
   port: number;
@@ -96,4 +98,30 @@ export function ociError(res: http.ServerResponse, status: number, code: string,
 /** Reads a whole web stream (tests only: the client itself never buffers blobs). */
 export async function drain(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new Response(stream).text();
+}
+
+/**
+ * Servers started by a test file, closed after each test: `serve(handler)`
+ * starts an HTTP stand-in, `keep(server)` adopts one started otherwise.
+ */
+export function serversClosedAfterEach(): { serve(handler: http.RequestListener): Promise<Running>; keep(server: Running): Promise<Running> } {
+  const started: Running[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  });
+  const keep = async (server: Running) => {
+    started.push(server);
+    return server;
+  };
+  return { keep, serve: async (handler) => keep(await httpServer(handler)) };
+}
+
+/** The UpstreamError a promise rejects with (fails the test if it resolves or throws something else). */
+export async function failureOf(p: Promise<unknown>): Promise<UpstreamError> {
+  const err = await p.then(
+    () => undefined,
+    (e) => e,
+  );
+  expect(err).toBeInstanceOf(UpstreamError);
+  return err as UpstreamError;
 }
