@@ -6,6 +6,7 @@ import { pushLayout } from "../../helpers/clients.ts";
 import { writeOciLayout, type GeneratedImage, type GeneratedIndex } from "../../helpers/oci-image.ts";
 import type { UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import type { RegcacheProcess } from "../regcache-process.ts";
+import { MANIFEST_TYPES } from "../../../src/oci/media-types.ts";
 
 const q = (value: string) => JSON.stringify(value);
 
@@ -27,12 +28,8 @@ export async function seed(upstream: UpstreamRegistry, dir: string, repo: string
   for (const [tag, artifact] of Object.entries(tagged)) await pushLayout(layout, tag, `${upstream.host}/${repo}:${tag}`, { all: artifact.kind === "index" });
 }
 
-export const ACCEPT_MANIFESTS = [
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-].join(", ");
+/** Every manifest type regcache understands, as a client would list them. */
+export const ACCEPT_MANIFESTS = MANIFEST_TYPES.join(", ");
 
 /** GET through regcache, body read in full; throws unless 200. */
 export async function fetchOk(regcache: RegcacheProcess, path: string): Promise<Buffer> {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { skopeoCopy } from "../../helpers/clients.ts";
 import { useTempDir } from "../../helpers/tmp.ts";
-import { cacheThenFail, EXPIRY_MS, REPO, TTL_MS, type Outage } from "./outage.ts";
+import { cacheThenFail, EXPIRY_MS, REPO, TTL_MS, type Outage, pullFreshByTagAndDigest } from "./outage.ts";
 import { expectUpstreamError, get, nextRequestLine, sleepUntil } from "./setup.ts";
 
 describe("unresolvable upstream host", () => {
@@ -20,8 +20,7 @@ describe("unresolvable upstream host", () => {
 
   test("within ttl: by tag and by digest from the cache, no lookup needed", async () => {
     const line = nextRequestLine(o.regcache, `/v2/fresh/${REPO}/manifests/v1`);
-    await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}:v1`, `oci:${useTempDir()}:v1`);
-    await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}@${o.image.digests.manifest}`, `oci:${useTempDir()}:pinned`);
+    await pullFreshByTagAndDigest(o);
     expect((await line()).cache).toBe("HIT");
     // Nothing tried to reach the upstream: no failure was logged.
     expect(o.regcache.logs().filter((l) => l.upstream_failure)).toEqual([]);

@@ -4,9 +4,9 @@
 //   fresh  ttl 1h                  → served from the cache, the stand-in never contacted
 //   keep   ttl 1s, staleness 1h    → after 1 s: served STALE
 //   gone   ttl 1s, staleness 1s    → after 2 s: an OCI error naming upstream and class
-import { pullToLayout } from "../../helpers/clients.ts";
+import { pullToLayout, skopeoCopy } from "../../helpers/clients.ts";
 import { makeImage, type GeneratedImage } from "../../helpers/oci-image.ts";
-import { makeTempDir, type TempDir } from "../../helpers/tmp.ts";
+import { makeTempDir, type TempDir, useTempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import { startRegcache, type RegcacheProcess } from "../regcache-process.ts";
 import { repoint, seed, upstreamToml, type UpstreamTable } from "./setup.ts";
@@ -52,4 +52,10 @@ export async function cacheThenFail(standinUrl: string, timeouts: Pick<UpstreamT
       work.remove();
     },
   };
+}
+
+/** Pulls the "fresh" copy by tag and by digest with skopeo: within ttl, the failing upstream is never needed. */
+export async function pullFreshByTagAndDigest(o: Outage): Promise<void> {
+  await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}:v1`, `oci:${useTempDir()}:v1`);
+  await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}@${o.image.digests.manifest}`, `oci:${useTempDir()}:pinned`);
 }

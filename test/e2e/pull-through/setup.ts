@@ -7,6 +7,7 @@ import { pushLayout } from "../../helpers/clients.ts";
 import { writeOciLayout, type GeneratedImage, type GeneratedIndex } from "../../helpers/oci-image.ts";
 import type { UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import type { LogLine, RegcacheProcess } from "../regcache-process.ts";
+import { MANIFEST_TYPES } from "../../../src/oci/media-types.ts";
 
 export interface UpstreamTable {
   name: string;
@@ -57,12 +58,8 @@ export async function repoint(regcache: RegcacheProcess, fromUrl: string, toUrl:
   await regcache.restart();
 }
 
-export const ACCEPT_MANIFESTS = [
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-].join(", ");
+/** Every manifest type regcache understands, as a client would list them. */
+export const ACCEPT_MANIFESTS = MANIFEST_TYPES.join(", ");
 
 export interface Answer {
   status: number;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { skopeoCopy } from "../../helpers/clients.ts";
 import { always429, SECRET_429_BODY, type Standin } from "../../helpers/standins.ts";
 import { useTempDir } from "../../helpers/tmp.ts";
-import { cacheThenFail, EXPIRY_MS, REPO, TTL_MS, type Outage } from "./outage.ts";
+import { cacheThenFail, EXPIRY_MS, REPO, TTL_MS, type Outage, pullFreshByTagAndDigest } from "./outage.ts";
 import { expectUpstreamError, get, nextRequestLine, sleepUntil } from "./setup.ts";
 
 const RETRY_AFTER_S = 30;
@@ -26,8 +26,7 @@ describe("upstream answering 429 with Retry-After", () => {
   });
 
   test("within ttl: by tag and by digest from the cache, the upstream not asked", async () => {
-    await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}:v1`, `oci:${useTempDir()}:v1`);
-    await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}@${o.image.digests.manifest}`, `oci:${useTempDir()}:pinned`);
+    await pullFreshByTagAndDigest(o);
     expect(standin.hits()).toBe(0);
   });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { skopeoCopy } from "../../helpers/clients.ts";
 import { always503, SECRET_503_BODY, type Standin } from "../../helpers/standins.ts";
 import { useTempDir } from "../../helpers/tmp.ts";
-import { cacheThenFail, EXPIRY_MS, REPO, TTL_MS, type Outage } from "./outage.ts";
+import { cacheThenFail, EXPIRY_MS, REPO, TTL_MS, type Outage, pullFreshByTagAndDigest } from "./outage.ts";
 import { expectUpstreamError, get, nextRequestLine, sleepUntil } from "./setup.ts";
 
 describe("upstream answering 503", () => {
@@ -23,8 +23,7 @@ describe("upstream answering 503", () => {
   });
 
   test("within ttl: by tag and by digest from the cache, the upstream not asked", async () => {
-    await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}:v1`, `oci:${useTempDir()}:v1`);
-    await skopeoCopy(`docker://${o.regcache.host}/fresh/${REPO}@${o.image.digests.manifest}`, `oci:${useTempDir()}:pinned`);
+    await pullFreshByTagAndDigest(o);
     expect(standin.hits()).toBe(0);
   });
 
