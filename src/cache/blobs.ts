@@ -3,7 +3,7 @@
 // and stream its bytes to the client as they arrive.
 import { DigestMismatch, SizeMismatch } from "../blobstore/errors.ts";
 import { findBlob, findLinkedBlob, linkBlob } from "../db/queries/blobs.ts";
-import { isBlobReferenced } from "../db/queries/manifests.ts";
+import { isReferenced } from "../db/queries/manifests.ts";
 import { ensureRepository } from "../db/queries/repositories.ts";
 import { BlobUnknown } from "../registry/errors.ts";
 import { checkDigest } from "../registry/validate.ts";
@@ -34,7 +34,7 @@ export class BlobCache {
     const known = findBlob(db, digest);
     // A stored blob is served to a repository that uploaded it or whose manifests reference it;
     // other repositories go through the upstream, which decides whether they may have it.
-    if (known && (findLinkedBlob(db, repositoryId, digest) || isBlobReferenced(db, repositoryId, digest))) {
+    if (known && (findLinkedBlob(db, repositoryId, digest) || isReferenced(db, repositoryId, "blob", digest))) {
       linkBlob(db, repositoryId, digest);
       return { kind: "file", cache: "HIT", digest, size: known.size, path: this.ctx.registry.store.path(digest) };
     }

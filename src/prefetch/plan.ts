@@ -3,7 +3,7 @@
 // the wanted platforms (each child, once fetched, plans its own blobs); and,
 // when the upstream has `referrers = true`, the artifacts that refer to it.
 import { findBlob } from "../db/queries/blobs.ts";
-import { isReferencedChild } from "../db/queries/manifests.ts";
+import { isReferenced } from "../db/queries/manifests.ts";
 import { enqueueJob, type NewJob } from "../db/queries/prefetch-jobs.ts";
 import { findRepositoryId } from "../db/queries/repositories.ts";
 import type { Db } from "../db/client.ts";
@@ -55,5 +55,5 @@ export function planManifest(db: Db, t: PlanTarget, digest: string, parsed: Pars
 // Signatures are made for what people name: the index, not each platform's manifest.
 function isChild(db: Db, repository: string, digest: string): boolean {
   const id = findRepositoryId(db, repository);
-  return id !== undefined && isReferencedChild(db, id, digest);
+  return id !== undefined && isReferenced(db, id, "manifest", digest);
 }

@@ -88,24 +88,16 @@ export function findReferrers(db: Db, repositoryId: number, subjectDigest: strin
     .all();
 }
 
-/** Is the digest referenced as a child by another manifest of the repository (an index)? */
-export function isReferencedChild(db: Db, repositoryId: number, digest: string): boolean {
+/**
+ * Does any manifest of the repository reference `digest` as `kind`: "blob"
+ * (a config or layer) or "manifest" (a child of an index)?
+ */
+export function isReferenced(db: Db, repositoryId: number, kind: "blob" | "manifest", digest: string): boolean {
   const row = db
     .select({ id: manifestRefs.manifestId })
     .from(manifestRefs)
     .innerJoin(manifests, eq(manifests.id, manifestRefs.manifestId))
-    .where(and(eq(manifests.repositoryId, repositoryId), eq(manifestRefs.kind, "manifest"), eq(manifestRefs.digest, digest)))
-    .get();
-  return row !== undefined;
-}
-
-/** Does any manifest of the repository reference the blob (config or layer)? */
-export function isBlobReferenced(db: Db, repositoryId: number, digest: string): boolean {
-  const row = db
-    .select({ id: manifestRefs.manifestId })
-    .from(manifestRefs)
-    .innerJoin(manifests, eq(manifests.id, manifestRefs.manifestId))
-    .where(and(eq(manifests.repositoryId, repositoryId), eq(manifestRefs.kind, "blob"), eq(manifestRefs.digest, digest)))
+    .where(and(eq(manifests.repositoryId, repositoryId), eq(manifestRefs.kind, kind), eq(manifestRefs.digest, digest)))
     .get();
   return row !== undefined;
 }
