@@ -1,16 +1,9 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseConfigText } from "./load.ts";
+import { parseConfigText } from "./load.ts";
+import { configError } from "../../test/helpers/config-error.ts";
 import { EMBEDDED_DEFAULTS_TOML } from "./defaults.ts";
 
-const err = (text: string) => {
-  try {
-    parseConfigText(text, "regcache.toml");
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-};
+const err = configError;
 
 describe("config", () => {
   test("the embedded defaults are valid", () => {

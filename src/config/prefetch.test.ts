@@ -1,17 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseConfigText } from "./load.ts";
+import { parseConfigText } from "./load.ts";
+import { configError } from "../../test/helpers/config-error.ts";
 
 const UP = `[[upstream]]\nname = "docker.io"\nurl = "https://registry-1.docker.io"\n`;
 
-const err = (text: string) => {
-  try {
-    parseConfigText(text, "regcache.toml");
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-};
+const err = configError;
 
 describe("[prefetch]", () => {
   test("defaults", () => {
