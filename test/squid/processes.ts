@@ -4,6 +4,8 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { connect } from "node:net";
 import { promisify } from "node:util";
 
+export { freePort } from "../helpers/ports.ts";
+
 export const run = promisify(execFile);
 
 export interface Proc {
@@ -46,16 +48,6 @@ export async function waitForPort(port: number, proc: Proc, timeoutMs = 30_000):
     if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms:\n${proc.output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A port that was free a moment ago (bind to 0, read, close). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** Initialises the cache dirs (`squid -z`), then runs Squid in the foreground. */
