@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { openDatabase } from "../src/db/client.ts";
 import { bunPlatform } from "../src/platform/bun.ts";
-import { createImmutability } from "../src/registry/immutability/index.ts";
+import { createImmutability } from "../src/policy/index.ts";
 import { silentLogger } from "../src/telemetry/log.ts";
 import { startRegcache, type RegcacheProcess } from "../test/e2e/regcache-process.ts";
 import { api, databasePath, makeManifest, putTag, seedTags, type PushedManifest } from "../test/e2e/policy/setup.ts";

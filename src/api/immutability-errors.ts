@@ -1,6 +1,6 @@
 // The one place where immutability errors become admin API answers:
 // {"error": message, ...} with the status an operator's script can act on.
-import * as E from "../registry/immutability/errors.ts";
+import * as E from "../policy/errors.ts";
 import { ApiError } from "./app.ts";
 
 export interface ApiAnswer {

@@ -3,7 +3,7 @@
 // plus what regcache adds (active, scope, times, why a tag is immutable).
 import type { Policy } from "../policy/types.ts";
 import { scopeOf } from "../policy/types.ts";
-import type { DryRun, TagView } from "../registry/immutability/index.ts";
+import type { DryRun, TagView } from "../policy/index.ts";
 
 export function policyJson(p: Policy) {
   return {

@@ -8,7 +8,7 @@
 // The one path that could read two ways, ".../tag/immutabilitypolicy", means a
 // tag for PUT and the policy list for GET and POST (the only methods each has).
 import { isValidName, isValidTag } from "../oci/names.ts";
-import type { Scope } from "../registry/immutability/index.ts";
+import type { Scope } from "../policy/index.ts";
 
 export type AdminTarget =
   | { kind: "all-policies" }

@@ -5,9 +5,9 @@
 //   GET             /api/v1/repository/{ns}/{repo}/tag/                    (?limit&page&onlyImmutable)
 //   PUT             /api/v1/repository/{ns}/{repo}/tag/{tag}               {"immutable": true|false}
 //   GET             /api/v1/immutabilitypolicy/                            every policy (?namespace=)
-// Handlers parse and shape; the work and the logging are in registry/immutability.
+// Handlers parse and shape; the work and the logging are in policy/.
 import type { Context, Next } from "hono";
-import type { Immutability } from "../registry/immutability/index.ts";
+import type { Immutability } from "../policy/index.ts";
 import { ApiError, type AdminRoutes } from "./app.ts";
 import { createBody, readBody, tagBody, updateBody } from "./immutability-body.ts";
 import { toApiAnswer } from "./immutability-errors.ts";

@@ -5,7 +5,7 @@ import { findRepositoryId } from "../db/queries/repositories.ts";
 import { findManifest, findManifestById, type StoredManifest } from "../db/queries/manifests.ts";
 import { confirmTag, findTag, type TagRow } from "../db/queries/tags.ts";
 import { MANIFEST_TYPES } from "../oci/media-types.ts";
-import { parseLookupReference } from "../registry/validate.ts";
+import { parseLookupReference } from "../repository/validate.ts";
 import { UpstreamError } from "../upstream/index.ts";
 import type { CacheContext, CachedUpstream } from "./context.ts";
 import { freshnessOf, servesStaleOn } from "./freshness.ts";

@@ -3,7 +3,7 @@
 import type { Config } from "../config/schema.ts";
 import { findRepositoryId } from "../db/queries/repositories.ts";
 import { listTagNames } from "../db/queries/tags.ts";
-import { NameUnknown } from "../registry/errors.ts";
+import { NameUnknown } from "../repository/errors.ts";
 import { MAX_PAGE } from "../registry/listing.ts";
 import type { RegistryContext } from "../registry/context.ts";
 import type { Logger } from "../telemetry/log.ts";

@@ -6,7 +6,7 @@ import { insertManifest } from "../db/queries/manifests.ts";
 import { findTag, upsertTag, confirmTag } from "../db/queries/tags.ts";
 import { digestOf, parseDigest } from "../oci/digest.ts";
 import { isManifestType, bareMediaType } from "../oci/media-types.ts";
-import { TagImmutable } from "../registry/errors.ts";
+import { TagImmutable } from "../repository/errors.ts";
 import { parseOrReject, refsOf } from "../registry/manifests.ts";
 import { UpstreamError, type ManifestResult } from "../upstream/index.ts";
 import type { CacheContext } from "./context.ts";

@@ -1,6 +1,6 @@
 // The policy commands' view of the admin API: the policy JSON and the URLs of
 // a scope's policies, on top of the shared AdminClient.
-import type { Scope } from "../registry/immutability/index.ts";
+import type { Scope } from "../policy/index.ts";
 import { type AdminClient, ServerRefused } from "./admin-client.ts";
 
 /** A policy as the API returns it. */

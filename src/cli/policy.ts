@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { loadConfig } from "../config/load.ts";
 import { namespaceOf } from "../oci/names.ts";
-import type { Scope } from "../registry/immutability/index.ts";
+import type { Scope } from "../policy/index.ts";
 import { parse, UsageError } from "./args.ts";
 import type { CliIo } from "./io.ts";
 import { type AdminClient, adminClientFor, ServerRefused, ServerUnreachable } from "./admin-client.ts";

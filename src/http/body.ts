@@ -1,6 +1,6 @@
 // Reading request bodies with a byte limit, so that a huge manifest PUT is
 // refused without being buffered whole.
-import { BodyIncomplete, ManifestTooLarge } from "../registry/errors.ts";
+import { BodyIncomplete, ManifestTooLarge } from "../repository/errors.ts";
 
 export async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0);

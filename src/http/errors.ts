@@ -2,7 +2,7 @@
 // envelope with its code and status (and Retry-After where it applies).
 import { DigestMismatch, SizeMismatch, StorageFull, TooLarge } from "../blobstore/errors.ts";
 import { ERROR_CODES, type ErrorCode, errorBody } from "../oci/errors.ts";
-import * as E from "../registry/errors.ts";
+import * as E from "../repository/errors.ts";
 import { UpstreamError } from "../upstream/index.ts";
 
 export interface WireError {

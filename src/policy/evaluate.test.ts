@@ -52,7 +52,7 @@ test("protectionTest judges a policy that is not stored yet (dry run)", () => {
 });
 
 test("a shared matcher cache compiles each pattern once across reloads", async () => {
-  const { MatcherCache } = await import("./matcher-cache.ts");
+  const { MatcherCache } = await import("./pattern/matcher-cache.ts");
   const cache = new MatcherCache();
   const policies = [policy({ tagPattern: "v.*" }), policy({ tagPattern: "v.*", repository: "org/app" }), policy({ tagPattern: "(a)\\1" })];
   const first = new NamespacePolicies(policies, (p) => cache.get(p));

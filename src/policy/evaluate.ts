@@ -1,6 +1,6 @@
 // Pure decisions: is this tag immutable, and by which rule? From the tag, its
 // manual mark and the policies of its namespace; nothing here reads storage.
-import { compileTagPattern, type TagMatcher } from "./pattern.ts";
+import { compileTagPattern, type TagMatcher } from "./pattern/pattern.ts";
 import type { Policy } from "./types.ts";
 
 export type Immutability =

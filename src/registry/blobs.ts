@@ -3,8 +3,8 @@ import { findBlob, findLinkedBlob, linkBlob, unlinkBlob } from "../db/queries/bl
 import { findRepositoryId } from "../db/queries/repositories.ts";
 import { tagsUsingBlob } from "../db/queries/tag-marks.ts";
 import type { RegistryContext } from "./context.ts";
-import { BlobUnknown, NameUnknown } from "./errors.ts";
-import { checkDigest, checkName } from "./validate.ts";
+import { BlobUnknown, NameUnknown } from "../repository/errors.ts";
+import { checkDigest, checkName } from "../repository/validate.ts";
 
 export interface BlobInfo {
   digest: string;

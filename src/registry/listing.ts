@@ -4,8 +4,8 @@ import { findRepositoryId, listRepositoryNames } from "../db/queries/repositorie
 import { listTagNames } from "../db/queries/tags.ts";
 import { OCI_INDEX } from "../oci/media-types.ts";
 import type { RegistryContext } from "./context.ts";
-import { NameUnknown } from "./errors.ts";
-import { checkDigest, checkName } from "./validate.ts";
+import { NameUnknown } from "../repository/errors.ts";
+import { checkDigest, checkName } from "../repository/validate.ts";
 
 /** Upper bound on one page, whatever `n` the client asks for. */
 export const MAX_PAGE = 10_000;

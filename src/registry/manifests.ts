@@ -7,8 +7,8 @@ import { deleteTagRow, findTag, tagsOfManifest, upsertTag } from "../db/queries/
 import { digestOf, parseDigest } from "../oci/digest.ts";
 import { InvalidManifest, type ParsedManifest, parseManifest } from "../oci/manifest.ts";
 import type { RegistryContext } from "./context.ts";
-import { DigestInvalid, ManifestBlobUnknown, ManifestInvalid, ManifestUnknown, NameUnknown } from "./errors.ts";
-import { checkName, parseLookupReference, parseReference } from "./validate.ts";
+import { DigestInvalid, ManifestBlobUnknown, ManifestInvalid, ManifestUnknown, NameUnknown } from "../repository/errors.ts";
+import { checkName, parseLookupReference, parseReference } from "../repository/validate.ts";
 
 export function getManifest(ctx: RegistryContext, name: string, reference: string): StoredManifest {
   checkName(name);

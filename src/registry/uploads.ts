@@ -11,8 +11,8 @@ import { isValidName } from "../oci/names.ts";
 import type { RegistryContext } from "./context.ts";
 import { mountBlob } from "./blobs.ts";
 import { asOnlyWriter } from "./upload-lock.ts";
-import { DigestInvalid, RangeInvalid, UploadInvalid, UploadUnknown } from "./errors.ts";
-import { checkDigest, checkName } from "./validate.ts";
+import { DigestInvalid, RangeInvalid, UploadInvalid, UploadUnknown } from "../repository/errors.ts";
+import { checkDigest, checkName } from "../repository/validate.ts";
 
 export interface UploadState {
   id: string;

@@ -12,7 +12,7 @@ import { adminAccess } from "../api/access.ts";
 import { readAdminToken } from "../config/secrets.ts";
 import type { ClientInfo, Platform, RunningServer } from "../platform/types.ts";
 import type { RegistryContext } from "../registry/context.ts";
-import { createImmutability } from "../registry/immutability/index.ts";
+import { createImmutability } from "../policy/index.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
 import { createPrefetcher } from "../prefetch/service.ts";

@@ -1,7 +1,7 @@
 // Content management: deleting tags, manifests and blobs, and what stays
 // visible afterwards (distribution-spec "Content Management" category).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TagImmutable } from "../../src/registry/errors.ts";
+import { TagImmutable } from "../../src/repository/errors.ts";
 import { createHarness, type Harness } from "./harness.ts";
 import { expectError, imageManifest, listTags, pushImage, pushManifest } from "./helpers.ts";
 

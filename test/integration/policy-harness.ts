@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { createAdminApi } from "../../src/api/app.ts";
 import { immutabilityRoutes } from "../../src/api/immutability.ts";
 import type { TagGuard } from "../../src/registry/context.ts";
-import { createImmutability, type Immutability } from "../../src/registry/immutability/index.ts";
+import { createImmutability, type Immutability } from "../../src/policy/index.ts";
 import type { Logger } from "../../src/telemetry/log.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 import { createHarness, type Harness } from "./harness.ts";

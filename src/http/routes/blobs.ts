@@ -1,6 +1,6 @@
 // /v2/<name>/blobs/<digest>: GET (with Range), HEAD, DELETE for local repositories.
 import type { Platform } from "../../platform/types.ts";
-import { RangeNotSatisfiable } from "../../registry/errors.ts";
+import { RangeNotSatisfiable } from "../../repository/errors.ts";
 import { deleteBlob, statBlob } from "../../registry/blobs.ts";
 import type { AppDeps } from "../context.ts";
 import { parseRangeHeader } from "../range.ts";

@@ -2,7 +2,7 @@
 // pull-through cache decided, shaped into HTTP with X-Cache.
 import type { Context } from "hono";
 import type { PullThrough, Target } from "../../cache/service.ts";
-import { Unsupported } from "../../registry/errors.ts";
+import { Unsupported } from "../../repository/errors.ts";
 import type { AppDeps, Env } from "../context.ts";
 import type { Route } from "../paths.ts";
 import { fileResponse } from "./blobs.ts";

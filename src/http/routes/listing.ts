@@ -1,6 +1,6 @@
 // Tags list, catalog and referrers, with n/last pagination and Link headers.
 import { OCI_INDEX } from "../../oci/media-types.ts";
-import { QueryInvalid } from "../../registry/errors.ts";
+import { QueryInvalid } from "../../repository/errors.ts";
 import { listReferrers, listRepositories, listTags, MAX_PAGE } from "../../registry/listing.ts";
 import type { AppDeps } from "../context.ts";
 

@@ -1,7 +1,7 @@
 // /v2/<name>/manifests/<reference>: GET, HEAD, PUT, DELETE for local repositories.
 import type { StoredManifest } from "../../db/queries/manifests.ts";
 import { bareMediaType, isManifestType } from "../../oci/media-types.ts";
-import { ManifestUnknown } from "../../registry/errors.ts";
+import { ManifestUnknown } from "../../repository/errors.ts";
 import { deleteManifest, getManifest, putManifest } from "../../registry/manifests.ts";
 import { readLimited } from "../body.ts";
 import type { AppDeps } from "../context.ts";

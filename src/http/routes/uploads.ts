@@ -1,6 +1,6 @@
 // /v2/<name>/blobs/uploads/[<id>]: start, mount, monolithic and chunked uploads,
 // status and cancel.
-import { RangeInvalid } from "../../registry/errors.ts";
+import { RangeInvalid } from "../../repository/errors.ts";
 import { appendChunk, cancelUpload, finishUpload, monolithicUpload, startUpload, tryMount, uploadStatus } from "../../registry/uploads.ts";
 import type { AppDeps } from "../context.ts";
 import { clientBody } from "../body.ts";

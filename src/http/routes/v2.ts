@@ -1,8 +1,8 @@
 // Dispatch of everything under /v2/<name>/…: local repositories go to the
 // registry routes, repositories of an upstream to the pull-through cache.
 import type { Context } from "hono";
-import { Unsupported } from "../../registry/errors.ts";
-import { checkName } from "../../registry/validate.ts";
+import { Unsupported } from "../../repository/errors.ts";
+import { checkName } from "../../repository/validate.ts";
 import type { AppDeps, Env } from "../context.ts";
 import { handleCached } from "./cached.ts";
 import { parseRoute } from "../paths.ts";

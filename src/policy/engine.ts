@@ -2,13 +2,13 @@
 // per namespace and kept until the generation counter moves. Every read goes
 // through the caller's transaction, so a decision is made on the same snapshot
 // as the write it guards (see guard.ts).
-import type { Db } from "../../db/client.ts";
-import { namespacesWithActivePolicies, policiesOfNamespace, policyGeneration } from "../../db/queries/policies.ts";
-import { manualMark } from "../../db/queries/tag-marks.ts";
-import { namespaceOf } from "../../oci/names.ts";
-import { decide, type Immutability, NamespacePolicies } from "../../policy/evaluate.ts";
-import { MatcherCache } from "../../policy/matcher-cache.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Db } from "../db/client.ts";
+import { namespacesWithActivePolicies, policiesOfNamespace, policyGeneration } from "../db/queries/policies.ts";
+import { manualMark } from "../db/queries/tag-marks.ts";
+import { namespaceOf } from "../oci/names.ts";
+import { decide, type Immutability, NamespacePolicies } from "./evaluate.ts";
+import { MatcherCache } from "./pattern/matcher-cache.ts";
+import type { Logger } from "../telemetry/log.ts";
 
 export class ImmutabilityEngine {
   private generation = -1;

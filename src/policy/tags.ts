@@ -1,9 +1,9 @@
 // Tags as the admin API shows them, with immutability computed on the fly
 // (policies are never copied onto tags), and manual marks set by hand.
-import type { Db } from "../../db/client.ts";
-import { findRepositoryId } from "../../db/queries/repositories.ts";
-import { findMarkedTag, type MarkedTag, markedTagsOf, setManualMark } from "../../db/queries/tag-marks.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Db } from "../db/client.ts";
+import { findRepositoryId } from "../db/queries/repositories.ts";
+import { findMarkedTag, type MarkedTag, markedTagsOf, setManualMark } from "../db/queries/tag-marks.ts";
+import type { Logger } from "../telemetry/log.ts";
 import type { ImmutabilityEngine } from "./engine.ts";
 import { RepositoryUnknown, TagPolicyProtected, TagUnknown } from "./errors.ts";
 

@@ -4,10 +4,10 @@
 // between (SQLite holds the write lock). A push that commits first is then
 // protected by the new policy; one that comes after is judged by it. No
 // ordering leaves a matching tag unprotected under an active policy.
-import { TagImmutable } from "../errors.ts";
-import type { TagGuard } from "../context.ts";
-import type { Immutability } from "../../policy/evaluate.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import { TagImmutable } from "../repository/errors.ts";
+import type { TagGuard } from "../registry/context.ts";
+import type { Immutability } from "./evaluate.ts";
+import type { Logger } from "../telemetry/log.ts";
 import type { ImmutabilityEngine } from "./engine.ts";
 
 type Refusal = Exclude<Immutability, { immutable: false }>;

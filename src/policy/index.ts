@@ -1,9 +1,9 @@
 // Immutability as one unit: the engine (compiled policies), the registry's
 // guard, policy management, dry runs and tag marks, sharing one cache.
-import type { Db } from "../../db/client.ts";
-import type { TagGuard } from "../context.ts";
-import type { Logger } from "../../telemetry/log.ts";
-import type { Policy } from "../../policy/types.ts";
+import type { Db } from "../db/client.ts";
+import type { TagGuard } from "../registry/context.ts";
+import type { Logger } from "../telemetry/log.ts";
+import type { Policy } from "./types.ts";
 import { dryRun, type DryRun } from "./dry-run.ts";
 import { ImmutabilityEngine } from "./engine.ts";
 import { createPolicyGuard } from "./guard.ts";

@@ -4,11 +4,11 @@
 // fail half-way, no orphaned mark, and a retry after a crash finds either
 // nothing (and creates) or its own policy (and is told so).
 import { randomUUID } from "node:crypto";
-import type { Db } from "../../db/client.ts";
-import { deletePolicyRow, findPolicy, findSameRule, insertPolicy, listPolicies, type PolicyFilter, updatePolicyRow } from "../../db/queries/policies.ts";
-import { compileTagPattern, PatternInvalid } from "../../policy/pattern.ts";
-import type { Policy } from "../../policy/types.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Db } from "../db/client.ts";
+import { deletePolicyRow, findPolicy, findSameRule, insertPolicy, listPolicies, type PolicyFilter, updatePolicyRow } from "../db/queries/policies.ts";
+import { compileTagPattern, PatternInvalid } from "./pattern/pattern.ts";
+import type { Policy } from "./types.ts";
+import type { Logger } from "../telemetry/log.ts";
 import { PolicyDuplicate, PolicyInvalid, PolicyNotFound, PolicyUuidTaken } from "./errors.ts";
 import { checkScopeKnown, describeScope, inScope, type Scope } from "./scope.ts";
 

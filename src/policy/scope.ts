@@ -1,9 +1,9 @@
 // What a policy URL names: a namespace, or one repository in it. Checked
 // before anything is written, with errors that say which part is wrong.
-import type { Db } from "../../db/client.ts";
-import { findRepositoryId } from "../../db/queries/repositories.ts";
-import { namespaceHasRepositories } from "../../db/queries/tag-marks.ts";
-import type { Policy } from "../../policy/types.ts";
+import type { Db } from "../db/client.ts";
+import { findRepositoryId } from "../db/queries/repositories.ts";
+import { namespaceHasRepositories } from "../db/queries/tag-marks.ts";
+import type { Policy } from "./types.ts";
 import { NamespaceUnknown, RepositoryUnknown } from "./errors.ts";
 
 export interface Scope {

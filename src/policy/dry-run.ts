@@ -1,11 +1,11 @@
 // What a policy would protect, computed without storing it: the count and the
 // names of the existing tags in its scope, and how many of them are not
 // immutable yet. Read in one transaction, so the figures are one snapshot.
-import type { Db } from "../../db/client.ts";
-import { findSameRule } from "../../db/queries/policies.ts";
-import { tagNamesInScope } from "../../db/queries/tag-marks.ts";
-import { protectionTest } from "../../policy/evaluate.ts";
-import type { Policy } from "../../policy/types.ts";
+import type { Db } from "../db/client.ts";
+import { findSameRule } from "../db/queries/policies.ts";
+import { tagNamesInScope } from "../db/queries/tag-marks.ts";
+import { protectionTest } from "./evaluate.ts";
+import type { Policy } from "./types.ts";
 import type { ImmutabilityEngine } from "./engine.ts";
 import { checkPattern } from "./policies.ts";
 import { checkScopeKnown, type Scope } from "./scope.ts";
