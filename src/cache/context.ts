@@ -1,11 +1,14 @@
-// What the pull-through cache is built from.
-import type { RegistryContext } from "../registry/context.ts";
+// What the pull-through cache's parts share. Internal to src/cache: nothing
+// outside this folder sees it (the prefetcher uses PullThrough's narrow API).
+import type { BlobStore } from "../blobstore/store.ts";
+import type { Db } from "../db/client.ts";
+import type { ParsedManifest } from "../oci/manifest.ts";
+import type { TagGuard } from "../repository/guard.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { UpstreamClient } from "../upstream/index.ts";
-import type { CacheMetrics } from "./metrics.ts";
-import type { FreshnessPolicy } from "./freshness.ts";
 import type { BlobDownloads } from "./downloads.ts";
-import type { ParsedManifest } from "../oci/manifest.ts";
+import type { FreshnessPolicy } from "./freshness.ts";
+import type { CacheMetrics } from "./metrics.ts";
 
 export interface CachedUpstream {
   name: string;
@@ -13,11 +16,14 @@ export interface CachedUpstream {
   freshness: FreshnessPolicy;
 }
 
-/** Called after a manifest from an upstream was stored (the prefetcher completes the image). */
+/** Called after a manifest from an upstream was stored (the prefetch queue completes the image). */
 export type ManifestStoredHook = (event: { upstream: string; remoteName: string; localName: string; digest: string; parsed: ParsedManifest }) => void;
 
 export interface CacheContext {
-  registry: RegistryContext;
+  db: Db;
+  store: BlobStore;
+  guard: TagGuard;
+  maxManifestBytes: number;
   upstreams: Map<string, CachedUpstream>;
   downloads: BlobDownloads;
   log: Logger;

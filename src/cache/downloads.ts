@@ -1,57 +1,72 @@
-// Single-flight blob downloads: one upstream download per digest, however
-// many clients (or prefetch workers) ask at once. A finished download records
-// the blob; a failed one leaves nothing in the store.
+// Single-flight blob downloads: one upstream download per (upstream, digest),
+// however many clients (or prefetch workers) ask at once. Keyed by upstream
+// too, because bytes are untrusted until verified: a client of upstream A must
+// never read a stream that hostile upstream B is still sending. A finished
+// download records the blob; a failed one leaves nothing in the store.
 import { DigestMismatch, SizeMismatch } from "../blobstore/errors.ts";
 import type { BlobStore } from "../blobstore/store.ts";
-import { recordBlob } from "../db/queries/blobs.ts";
 import type { Db } from "../db/client.ts";
+import { recordBlob } from "../db/queries/blobs.ts";
+import { ensureRepository } from "../db/queries/repositories.ts";
 import type { Logger } from "../telemetry/log.ts";
-import { UpstreamError, type UpstreamClient } from "../upstream/index.ts";
+import { type BlobResult, UpstreamError, type UpstreamClient } from "../upstream/index.ts";
 import { Download } from "./download.ts";
 import type { CacheMetrics } from "./metrics.ts";
+import type { Target } from "./targets.ts";
+
+/** Turns an upstream's blob body into the one the download reads (the prefetcher's bandwidth cap). */
+export type BodyFilter = (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+
+const keyOf = (upstream: string, digest: string) => `${upstream}\u0000${digest}`;
 
 export class BlobDownloads {
   private readonly active = new Map<string, Download>();
 
-  constructor(private readonly deps: { store: BlobStore; db: Db; log: Logger; metrics: CacheMetrics }) {}
+  constructor(private readonly deps: { store: BlobStore; db: Db; log: Logger; metrics: CacheMetrics; now: () => number }) {}
 
-  /** The download of `digest`, joining one in progress or starting one. */
-  get(digest: string, client: UpstreamClient, remoteName: string, repositoryId: number): Download {
-    const existing = this.active.get(digest);
+  /** The download of `digest` from `target`'s upstream, joining one in progress or starting one. */
+  get(target: Target, digest: string, client: UpstreamClient, filter?: BodyFilter): Download {
+    const key = keyOf(target.upstream, digest);
+    const existing = this.active.get(key);
     if (existing) return existing;
-    const { store, db, log, metrics } = this.deps;
-    const started = Date.now();
-    const d = new Download(digest, store, () => client.blob(remoteName, digest), (n) => metrics.bytesFetched.inc({ upstream: client.name }, n));
-    this.active.set(digest, d);
+    const { store, db, log, metrics, now } = this.deps;
+    const started = now();
+    const fetch = async (): Promise<BlobResult> => {
+      const r = await client.blob(target.remoteName, digest);
+      return filter ? { ...r, body: filter(r.body) } : r;
+    };
+    const d = new Download(digest, store, fetch, (n) => metrics.bytesFetched.inc({ upstream: target.upstream }, n));
+    this.active.set(key, d);
     metrics.inflight.set(this.active.size);
     d.finished.then(
       (size) => {
-        recordBlob(db, digest, size, repositoryId);
-        metrics.downloads.inc({ upstream: client.name, result: "ok" });
-        log.info("blob cached", { upstream: client.name, repository: remoteName, digest, bytes: size, duration_ms: Date.now() - started });
+        // The first write for this repository: only verified content creates rows (reads never write).
+        db.transaction(() => recordBlob(db, digest, size, ensureRepository(db, target.localName), now()));
+        metrics.downloads.inc({ upstream: target.upstream, result: "ok" });
+        log.info("blob cached", { upstream: target.upstream, repository: target.remoteName, digest, bytes: size, duration_ms: now() - started });
       },
       (e: Error) => {
         const mismatch = e instanceof DigestMismatch || e instanceof SizeMismatch;
-        metrics.downloads.inc({ upstream: client.name, result: mismatch ? "digest-mismatch" : "failed" });
-        if (e instanceof UpstreamError) metrics.upstreamFailures.inc({ upstream: client.name, class: e.failure });
+        metrics.downloads.inc({ upstream: target.upstream, result: mismatch ? "digest-mismatch" : "failed" });
+        if (e instanceof UpstreamError) metrics.upstreamFailures.inc({ upstream: target.upstream, class: e.failure });
         log.warn(mismatch ? "upstream sent corrupt blob; nothing cached" : "blob download failed", {
-          upstream: client.name,
-          repository: remoteName,
+          upstream: target.upstream,
+          repository: target.remoteName,
           digest,
           error: e.message,
           ...(e instanceof UpstreamError ? { upstream_failure: e.failure } : {}),
         });
       },
     ).finally(() => {
-      this.active.delete(digest);
+      this.active.delete(key);
       metrics.inflight.set(this.active.size);
     });
     return d;
   }
 
-  /** The download of `digest` in progress, if any (the prefetcher shows its bytes as progress). */
-  find(digest: string): Download | undefined {
-    return this.active.get(digest);
+  /** The download of `digest` from `upstream` in progress, if any. */
+  find(upstream: string, digest: string): Download | undefined {
+    return this.active.get(keyOf(upstream, digest));
   }
 
   /** Downloads in progress (for shutdown and tests). */

@@ -1,85 +1,159 @@
-// The pull-through cache as the HTTP layer sees it: resolve a repository path
-// to an upstream, then manifests, blobs and tags of cached repositories.
+// The pull-through cache, closed: the HTTP layer gets a Repository per cached
+// name, the prefetcher a narrow API (manifests.get, blobs.fetch, the upstream
+// reads it needs). Nothing outside src/cache reaches its internals.
+import type { BlobStore } from "../blobstore/store.ts";
 import type { Config } from "../config/schema.ts";
-import { findRepositoryId } from "../db/queries/repositories.ts";
-import { listTagNames } from "../db/queries/tags.ts";
-import { NameUnknown } from "../repository/errors.ts";
-import { MAX_PAGE } from "../registry/listing.ts";
-import type { RegistryContext } from "../registry/context.ts";
+import type { UpstreamSettings } from "../config/resolve.ts";
+import type { Db } from "../db/client.ts";
+import { recordBlob } from "../db/queries/blobs.ts";
+import { ensureRepository, findRepositoryId } from "../db/queries/repositories.ts";
+import { MANIFEST_TYPES } from "../oci/media-types.ts";
+import type { TagGuard } from "../repository/guard.ts";
+import type { Repository } from "../repository/types.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
-import { UpstreamError } from "../upstream/index.ts";
-import { BlobCache, type BlobOutcome } from "./blobs.ts";
+import { createUpstreamClient, UpstreamError, type UpstreamClient } from "../upstream/index.ts";
+import { BlobCache } from "./blobs.ts";
 import type { CacheContext, CachedUpstream, ManifestStoredHook } from "./context.ts";
-import { BlobDownloads } from "./downloads.ts";
+import { type BodyFilter, BlobDownloads } from "./downloads.ts";
 import { ManifestCache, type ManifestOutcome } from "./manifests.ts";
 import { cacheMetrics } from "./metrics.ts";
+import { cachedRepository } from "./repository.ts";
 import { resolveTarget, type Target } from "./targets.ts";
-import { buildUpstream } from "./upstreams.ts";
 
-export type { BlobOutcome, ManifestOutcome, Target };
+export type { BodyFilter, ManifestOutcome, Target };
+
+/** A job or a request names an upstream that is not (or no longer) configured. */
+export class UnknownUpstream extends Error {
+  /** The failure class the prefetch queue, the log and /metrics show. */
+  readonly failure = "config";
+  constructor(readonly upstream: string) {
+    super(`no [[upstream]] named ${JSON.stringify(upstream)} is configured`);
+    this.name = "UnknownUpstream";
+  }
+}
 
 export interface PullThrough {
   /** The upstream serving `name` (with containerd's ?ns=), or undefined for a local repository. */
   resolve(name: string, ns: string | undefined, forWrite: boolean): Target | undefined;
-  /** `revalidate`: ask the upstream about a tag even while it is fresh. */
-  manifest(target: Target, reference: string, options?: { revalidate?: boolean }): Promise<ManifestOutcome>;
-  blob(target: Target, digest: string, method: "GET" | "HEAD", wantsRange: boolean): Promise<BlobOutcome>;
-  /** Tags at the upstream; the cached tags when the upstream fails. */
-  tags(target: Target, n: number | undefined, last: string | undefined): Promise<string[]>;
-  readonly context: CacheContext;
+  /** The cached repository of a resolved target, for the HTTP layer. */
+  repository(target: Target): Repository;
+  /** The target of a stored repository name of `upstream` ("docker.io/library/nginx"); throws UnknownUpstream. */
+  target(upstream: string, localName: string, remoteName?: string): Target;
+  upstreamNames(): readonly string[];
+  manifests: {
+    /** `revalidate`: ask the upstream about a tag even while it is fresh. */
+    get(target: Target, reference: string, options?: { revalidate?: boolean }): Promise<ManifestOutcome>;
+  };
+  blobs: {
+    /** Is the blob stored for this repository? */
+    has(target: Target, digest: string): boolean;
+    /**
+     * Puts a blob in the store: joins the download from this upstream or starts one
+     * (`filter` applies to a download this call starts). Resolves to its size and
+     * whether this call started the download.
+     */
+    fetch(target: Target, digest: string, options?: { filter?: BodyFilter }): Promise<{ size: number; started: boolean }>;
+    /** Bytes a running download of `digest` from `upstream` has written, if one runs. */
+    progress(upstream: string, digest: string): number | undefined;
+  };
+  /** Upstream reads the prefetcher needs besides manifests and blobs. */
+  upstream: {
+    /** Every tag of the repository at the upstream. */
+    tags(target: Target): Promise<string[]>;
+    /** The upstream's referrers index for `digest`, or undefined when it has no referrers API. */
+    referrers(target: Target, digest: string): Promise<Uint8Array | undefined>;
+    /** The digest a tag points at (one HEAD), or undefined when the tag does not exist. */
+    tagDigest(target: Target, tag: string): Promise<string | undefined>;
+  };
   close(): Promise<void>;
 }
 
 export interface PullThroughDeps {
   config: Config;
-  registry: RegistryContext;
+  /** Upstream clients' settings, secrets read (config/resolve.ts). */
+  upstreams: readonly UpstreamSettings[];
+  db: Db;
+  store: BlobStore;
+  guard: TagGuard;
   log: Logger;
   metrics: Metrics;
-  now?: () => number;
+  now: () => number;
   onManifestStored?: ManifestStoredHook;
+  /** Referrers stored for a repository (the registry's listing, shared by both kinds). */
+  referrers: (name: string, subject: string, artifactType: string | undefined) => ReturnType<Repository["referrers"]>;
+  /** Builds an upstream's client; tests inject fakes. Default: the real undici client. */
+  createClient?: (settings: UpstreamSettings) => UpstreamClient;
 }
 
 export function createPullThrough(deps: PullThroughDeps): PullThrough {
-  const upstreams = new Map<string, CachedUpstream>(deps.config.upstream.map((u, i) => [u.name, buildUpstream(u, i)]));
+  const build = deps.createClient ?? createUpstreamClient;
+  const byName = new Map(deps.config.upstream.map((u) => [u.name, u]));
+  const upstreams = new Map<string, CachedUpstream>(
+    deps.upstreams.map((s) => {
+      const u = byName.get(s.name)!;
+      return [s.name, { name: s.name, client: build(s), freshness: { ttlMs: u.ttl, stalenessMs: u.staleness, staleIfError: u.stale_if_error } }];
+    }),
+  );
   const metrics = cacheMetrics(deps.metrics);
   const ctx: CacheContext = {
-    registry: deps.registry,
+    db: deps.db,
+    store: deps.store,
+    guard: deps.guard,
+    maxManifestBytes: deps.config.server.max_manifest_size,
     upstreams,
-    downloads: new BlobDownloads({ store: deps.registry.store, db: deps.registry.db, log: deps.log, metrics }),
+    downloads: new BlobDownloads({ store: deps.store, db: deps.db, log: deps.log, metrics, now: deps.now }),
     log: deps.log,
     metrics,
-    now: deps.now ?? Date.now,
+    now: deps.now,
     onManifestStored: deps.onManifestStored ?? (() => {}),
   };
   const manifests = new ManifestCache(ctx);
   const blobs = new BlobCache(ctx);
   const names = [...upstreams.keys()];
+  const clientOf = (t: Target) => upstreams.get(t.upstream)!.client;
 
   return {
-    context: ctx,
     resolve: (name, ns, forWrite) =>
       resolveTarget(name, ns, forWrite, {
         upstreams: names,
         defaultUpstream: deps.config.server.default_upstream,
-        isLocalRepository: (n) => findRepositoryId(deps.registry.db, n) !== undefined,
+        isLocalRepository: (n) => findRepositoryId(deps.db, n) !== undefined,
       }),
-    manifest: (target, reference, options) => manifests.get(target, reference, options),
-    blob: (target, digest, method, wantsRange) => blobs.get(target, digest, method, wantsRange),
-    async tags(target, n, last) {
-      const limit = Math.min(n ?? MAX_PAGE, MAX_PAGE);
-      try {
-        const all = (await upstreams.get(target.upstream)!.client.tags(target.remoteName)).sort();
-        return all.filter((t) => last === undefined || t > last).slice(0, limit);
-      } catch (e) {
-        if (!(e instanceof UpstreamError)) throw e;
-        // A repository the upstream does not know is unknown here too (NAME_UNKNOWN), not an outage.
-        if (e.failure === "http-404") throw new NameUnknown(`repository ${target.remoteName} not found at upstream "${target.upstream}"`, { upstream: target.upstream, failure: e.failure });
-        const repositoryId = findRepositoryId(deps.registry.db, target.localName);
-        if (repositoryId === undefined) throw e;
-        deps.log.warn("upstream failed; listing cached tags", { upstream: target.upstream, repository: target.remoteName, upstream_failure: e.failure });
-        return listTagNames(deps.registry.db, repositoryId, limit, last);
-      }
+    repository: (target) => cachedRepository({ ctx, manifests, blobs, referrers: (subject, artifactType) => deps.referrers(target.localName, subject, artifactType) }, target),
+    target(upstream, localName, remoteName) {
+      if (!upstreams.has(upstream)) throw new UnknownUpstream(upstream);
+      return { upstream, remoteName: remoteName ?? localName.slice(upstream.length + 1), localName };
+    },
+    upstreamNames: () => names,
+    manifests: { get: (target, reference, options) => manifests.get(target, reference, options) },
+    blobs: {
+      has: (target, digest) => blobs.stored(target, digest) !== undefined,
+      async fetch(target, digest, options = {}) {
+        // A file under blobs/ is complete and verified (it is renamed in only after that);
+        // one without a row was promoted just before a crash. Keep it rather than fetch it again.
+        const onDisk = ctx.downloads.find(target.upstream, digest) ? undefined : await deps.store.size(digest);
+        if (onDisk !== undefined) {
+          deps.db.transaction(() => recordBlob(deps.db, digest, onDisk, ensureRepository(deps.db, target.localName), deps.now()));
+          return { size: onDisk, started: false };
+        }
+        const started = ctx.downloads.find(target.upstream, digest) === undefined;
+        const download = ctx.downloads.get(target, digest, clientOf(target), options.filter);
+        return { size: await download.finished, started };
+      },
+      progress: (upstream, digest) => ctx.downloads.find(upstream, digest)?.written,
+    },
+    upstream: {
+      tags: (target) => clientOf(target).tags(target.remoteName),
+      referrers: (target, digest) => clientOf(target).referrers(target.remoteName, digest),
+      async tagDigest(target, tag) {
+        try {
+          return (await clientOf(target).manifest(target.remoteName, tag, "HEAD", [...MANIFEST_TYPES])).digest;
+        } catch (e) {
+          if (e instanceof UpstreamError && e.failure === "http-404") return undefined;
+          throw e;
+        }
+      },
     },
     async close() {
       await Promise.all([...upstreams.values()].map((u) => u.client.close().catch(() => {})));

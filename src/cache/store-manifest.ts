@@ -1,78 +1,87 @@
 // Storing a manifest that came from an upstream: verified against the digest
-// the upstream announced (or the one the client asked for), kept byte for
-// byte, with its references recorded so the image can be completed later.
-import { ensureRepository } from "../db/queries/repositories.ts";
+// the client asked for and the one the upstream announced, parsed once, kept
+// byte for byte, with its references recorded so the image can be completed.
 import { insertManifest } from "../db/queries/manifests.ts";
-import { findTag, upsertTag, confirmTag } from "../db/queries/tags.ts";
+import { ensureRepository } from "../db/queries/repositories.ts";
+import { confirmTag, findTag, upsertTag } from "../db/queries/tags.ts";
 import { digestOf, parseDigest } from "../oci/digest.ts";
-import { isManifestType, bareMediaType } from "../oci/media-types.ts";
+import { type ParsedManifest, parseManifest, referencesOf } from "../oci/manifest.ts";
+import { bareMediaType, isManifestType } from "../oci/media-types.ts";
 import { TagImmutable } from "../repository/errors.ts";
-import { parseOrReject, refsOf } from "../registry/manifests.ts";
-import { UpstreamError, type ManifestResult } from "../upstream/index.ts";
+import { type ManifestResult, UpstreamError } from "../upstream/index.ts";
 import type { CacheContext } from "./context.ts";
 import type { Target } from "./targets.ts";
 
-export interface StoredFromUpstream {
+export interface VerifiedManifest {
   digest: string;
   mediaType: string;
   content: Uint8Array;
-  /** The tag stayed on its old digest because an immutability rule pins it. */
-  pinned?: boolean;
+  parsed: ParsedManifest;
 }
 
-function invalid(upstream: string, why: string): UpstreamError {
-  return new UpstreamError(upstream, "invalid-response", why);
+/** What storing did: stored (and the tag points at it), or the tag is pinned to `kept` by an immutability rule. */
+export type StoreResult = { kind: "stored"; manifest: VerifiedManifest } | { kind: "pinned"; kept: string; policy: string };
+
+const invalid = (upstream: string, why: string) => new UpstreamError(upstream, "invalid-response", why);
+
+/**
+ * Checks an upstream's answer: bytes present, their digest equal to the one the
+ * client asked for (`expectedDigest`, a pull by digest) and to the upstream's
+ * Docker-Content-Digest, and a manifest regcache can parse. Any failure is the
+ * upstream's (invalid-response), so a stale copy may be served instead.
+ */
+export function verifyUpstreamManifest(upstream: string, result: ManifestResult, expectedDigest: string | undefined): VerifiedManifest {
+  const content = result.body;
+  if (!content) throw invalid(upstream, "manifest response without a body");
+  const announced = result.digest && parseDigest(result.digest) ? result.digest : undefined;
+  const algorithm = parseDigest(expectedDigest ?? announced ?? "")?.algorithm ?? "sha256";
+  const digest = digestOf(content, algorithm);
+  if (expectedDigest && digest !== expectedDigest) throw invalid(upstream, `manifest digest ${digest} does not match the requested ${expectedDigest}`);
+  if (announced && announced !== digest) throw invalid(upstream, `manifest digest ${digest} does not match Docker-Content-Digest ${announced}`);
+  const declared = bareMediaType(result.mediaType);
+  let parsed: ParsedManifest;
+  try {
+    parsed = parseManifest(content, isManifestType(declared) ? declared : undefined);
+  } catch (e) {
+    throw invalid(upstream, `invalid manifest: ${(e as Error).message}`);
+  }
+  return { digest, mediaType: parsed.mediaType, content, parsed };
 }
 
 /**
- * Verifies and stores an upstream manifest; with `tag`, points the tag at it
- * (unless the tag is immutable, in which case it stays pinned) and marks it
- * confirmed now.
+ * Stores a verified manifest; with `tag`, points the tag at it and marks it
+ * confirmed now. The guard is asked again inside the transaction: the HEAD
+ * that preceded this GET may be out of date, and a policy may have changed.
  */
-export function storeUpstreamManifest(ctx: CacheContext, target: Target, result: ManifestResult, expectedDigest: string | undefined, tag: string | undefined): StoredFromUpstream {
-  const content = result.body;
-  if (!content) throw invalid(target.upstream, "manifest response without a body");
-  const algorithm = expectedDigest ? parseDigest(expectedDigest)!.algorithm : result.digest && parseDigest(result.digest) ? parseDigest(result.digest)!.algorithm : "sha256";
-  const digest = digestOf(content, algorithm);
-  if (expectedDigest && digest !== expectedDigest) throw invalid(target.upstream, `manifest digest ${digest} does not match the requested ${expectedDigest}`);
-  if (result.digest && parseDigest(result.digest) && result.digest !== digest) throw invalid(target.upstream, `manifest digest ${digest} does not match Docker-Content-Digest ${result.digest}`);
-  const declared = bareMediaType(result.mediaType);
-  let parsed;
-  try {
-    parsed = parseOrReject(content, isManifestType(declared) ? declared : undefined);
-  } catch (e) {
-    throw invalid(target.upstream, (e as Error).message);
-  }
-  const db = ctx.registry.db;
-  let stored: StoredFromUpstream = { digest, mediaType: parsed.mediaType, content };
+export function storeUpstreamManifest(ctx: CacheContext, target: Target, m: VerifiedManifest, tag: string | undefined): StoreResult {
+  const db = ctx.db;
+  let result: StoreResult = { kind: "stored", manifest: m };
   db.transaction(() => {
     const repositoryId = ensureRepository(db, target.localName);
     const manifestId = insertManifest(db, {
       repositoryId,
-      digest,
-      mediaType: parsed.mediaType,
-      content,
-      artifactType: parsed.artifactType,
-      subjectDigest: parsed.subject?.digest,
-      annotations: parsed.annotations,
-      refs: refsOf(parsed),
+      digest: m.digest,
+      mediaType: m.mediaType,
+      content: m.content,
+      artifactType: m.parsed.artifactType,
+      subjectDigest: m.parsed.subject?.digest,
+      annotations: m.parsed.annotations,
+      refs: referencesOf(m.parsed),
     });
     if (tag === undefined) return;
     const current = findTag(db, repositoryId, tag);
-    if (current && current.digest !== digest) {
+    if (current && current.digest !== m.digest) {
       try {
-        ctx.registry.guard.checkRetag(target.localName, tag, current.digest, digest);
+        ctx.guard.checkRetag(target.localName, tag, current.digest, m.digest);
       } catch (e) {
         if (!(e instanceof TagImmutable)) throw e;
-        // Pinned: the upstream moved the tag, we keep serving the protected digest.
         confirmTag(db, current.id, ctx.now());
-        stored = { digest: current.digest, mediaType: "", content: new Uint8Array(0), pinned: true };
-        ctx.log.info("immutable tag kept its digest despite upstream retag", { repository: target.localName, tag, kept: current.digest, upstream_digest: digest, policy: e.policy });
+        result = { kind: "pinned", kept: current.digest, policy: e.policy };
         return;
       }
     }
     upsertTag(db, repositoryId, tag, manifestId, ctx.now());
   }, { behavior: "immediate" });
-  if (!stored.pinned) ctx.onManifestStored({ upstream: target.upstream, remoteName: target.remoteName, localName: target.localName, digest, parsed });
-  return stored;
+  if (result.kind === "stored") ctx.onManifestStored({ upstream: target.upstream, remoteName: target.remoteName, localName: target.localName, digest: m.digest, parsed: m.parsed });
+  return result;
 }

@@ -1,11 +1,14 @@
 // `regcache config check [--config PATH]`: validate a config and say what is wrong.
 import { loadConfig } from "../config/load.ts";
+import { resolveConfig } from "../config/resolve.ts";
 import { parse } from "./args.ts";
 import type { CliIo } from "./io.ts";
 
 export function configCheck(args: string[], io: CliIo): number {
   const { values } = parse(args, { config: { type: "string" } });
   const { config, source } = loadConfig(values.config, io.env);
+  // Every check `regcache serve` makes before it starts, secrets files included.
+  resolveConfig(config, source);
   io.stdout.write(`${source}: ok (listen ${config.server.listen.hostname}:${config.server.listen.port}, storage ${config.storage.path}, ${config.upstream.length} upstream(s))\n`);
   return 0;
 }

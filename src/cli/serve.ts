@@ -1,5 +1,6 @@
 // `regcache serve [--config PATH]`: run the registry until SIGTERM or SIGINT.
 import { loadConfig } from "../config/load.ts";
+import { resolveConfig } from "../config/resolve.ts";
 import { startServer } from "../server/start.ts";
 import { batchedWriter } from "../telemetry/batched-writer.ts";
 import { createLogger } from "../telemetry/log.ts";
@@ -9,12 +10,13 @@ import type { CliIo } from "./io.ts";
 export async function serve(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { config: { type: "string" } });
   const { config, source } = loadConfig(values.config, io.env);
+  const resolved = resolveConfig(config, source);
   const out = batchedWriter((chunk) => io.stdout.write(chunk));
   // Whatever way the process ends, the last lines are not lost.
   process.once("exit", out.flush);
   const log = createLogger(config.server.log_level, out.write);
   log.info("config loaded", { source });
-  const running = await startServer(config, io.platform, log);
+  const running = await startServer(resolved, io.platform, log);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       running.shutdown(signal).then(

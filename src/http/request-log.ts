@@ -17,6 +17,7 @@ export function requestLog(deps: AppDeps): MiddlewareHandler<Env> {
       status,
       bytes: Number(c.res.headers.get("content-length") ?? 0),
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(c.get("upstream") ? { upstream: c.get("upstream") } : {}),
       ...(cache ? { cache } : {}),
       ...(c.get("upstreamFailure") ? { upstream_failure: c.get("upstreamFailure") } : {}),
     });

@@ -88,3 +88,16 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
   const artifactType = (m.artifactType as string | undefined) ?? config.mediaType;
   return { mediaType, blobs: [config, ...layers], manifests: [], subject, artifactType, annotations };
 }
+
+/** "os/architecture[/variant]" of an index entry, as the config's `platforms` lists name it. */
+export function platformOf(d: Descriptor): string | undefined {
+  return d.platform ? [d.platform.os, d.platform.architecture, d.platform.variant].filter(Boolean).join("/") : undefined;
+}
+
+/** Everything a manifest references, one entry per blob or child manifest (what manifest_refs records). */
+export function referencesOf(parsed: ParsedManifest): { kind: "blob" | "manifest"; digest: string; size: number; mediaType: string; platform?: string }[] {
+  return [
+    ...parsed.blobs.map((d) => ({ kind: "blob" as const, digest: d.digest, size: d.size, mediaType: d.mediaType })),
+    ...parsed.manifests.map((d) => ({ kind: "manifest" as const, digest: d.digest, size: d.size, mediaType: d.mediaType, platform: platformOf(d) })),
+  ];
+}

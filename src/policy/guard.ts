@@ -5,7 +5,7 @@
 // protected by the new policy; one that comes after is judged by it. No
 // ordering leaves a matching tag unprotected under an active policy.
 import { TagImmutable } from "../repository/errors.ts";
-import type { TagGuard } from "../registry/context.ts";
+import type { TagGuard } from "../repository/guard.ts";
 import type { Immutability } from "./evaluate.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { ImmutabilityEngine } from "./engine.ts";
@@ -30,6 +30,10 @@ export function createPolicyGuard(engine: ImmutabilityEngine, log: Logger): TagG
     throw new TagImmutable(refusalMessage(d, repository, tag, action), policy);
   }
   return {
+    decide(repository, tag) {
+      const d = engine.decideStored(repository, tag);
+      return d.immutable ? { immutable: true, policy: d.reason === "policy" ? d.policy.uuid : "manual" } : { immutable: false };
+    },
     checkRetag(repository, tag, currentDigest, newDigest) {
       // A new tag overwrites nothing; from its first commit on, policies protect it.
       if (currentDigest === undefined) return;

@@ -1,7 +1,7 @@
 // Immutability as one unit: the engine (compiled policies), the registry's
 // guard, policy management, dry runs and tag marks, sharing one cache.
 import type { Db } from "../db/client.ts";
-import type { TagGuard } from "../registry/context.ts";
+import type { TagGuard } from "../repository/guard.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Policy } from "./types.ts";
 import { dryRun, type DryRun } from "./dry-run.ts";

@@ -1,14 +1,7 @@
 // Errors of the prefetcher. Job failures carry a `failure` class like
 // UpstreamError's, so the queue, the log and /metrics name them the same way.
 
-/** A job or a request names an upstream that is not (or no longer) configured. */
-export class UnknownUpstream extends Error {
-  readonly failure = "config";
-  constructor(readonly upstream: string) {
-    super(`no [[upstream]] named ${JSON.stringify(upstream)} is configured`);
-    this.name = "UnknownUpstream";
-  }
-}
+export { UnknownUpstream } from "../cache/service.ts";
 
 /** A reference that is not "<upstream>/<repository>:<tag>" or "@<digest>". */
 export class InvalidImageRef extends Error {

@@ -3,8 +3,7 @@
 // of an index, and every missing blob queued. Used by the schedules and by
 // `regcache prefetch`; the blobs themselves arrive through the worker pool.
 import { manifestIdIn } from "../db/queries/completeness.ts";
-import { parseManifest, type ParsedManifest } from "../oci/manifest.ts";
-import { UpstreamError } from "../upstream/index.ts";
+import type { ParsedManifest } from "../oci/manifest.ts";
 import { targetOf, type PrefetchContext } from "./context.ts";
 import { planManifest, wantedChildren } from "./plan.ts";
 import { imageStatus, type ImageStatus } from "./status.ts";
@@ -30,21 +29,13 @@ export interface PulledImage {
   cached: Set<string>;
 }
 
-function parse(upstream: string, content: Uint8Array, mediaType: string): ParsedManifest {
-  try {
-    return parseManifest(content, mediaType);
-  } catch (e) {
-    throw new UpstreamError(upstream, "invalid-response", (e as Error).message);
-  }
-}
-
 export async function pullImage(ctx: PrefetchContext, spec: ImageSpec, urgent: boolean): Promise<PulledImage> {
   const target = targetOf(ctx, spec.upstream, spec.repository);
   const platforms = spec.platforms?.length ? spec.platforms : ctx.platformsFor(spec.upstream, spec.repository);
   const plan = { platforms, referrers: ctx.referrers(spec.upstream), urgent };
-  const top = await ctx.pullThrough.manifest(target, spec.reference, { revalidate: true });
-  const digest = top.manifest.digest;
-  const parsed = parse(spec.upstream, top.manifest.content, top.manifest.mediaType);
+  const top = await ctx.pullThrough.manifests.get(target, spec.reference, { revalidate: true });
+  const digest = top.digest;
+  const parsed = top.parsed();
   const cached = new Set<string>();
   const plan1 = (d: string, p: ParsedManifest, referrers: boolean) => {
     const queued = new Set(planManifest(ctx.db, target, d, p, { ...plan, referrers }, ctx.now()).map((j) => j.digest));
@@ -53,14 +44,14 @@ export async function pullImage(ctx: PrefetchContext, spec: ImageSpec, urgent: b
   plan1(digest, parsed, plan.referrers);
   // Children now rather than through their queued jobs: the caller wants the full blob list.
   for (const child of wantedChildren(parsed, platforms)) {
-    const out = await ctx.pullThrough.manifest(target, child.digest);
-    plan1(child.digest, parse(spec.upstream, out.manifest.content, out.manifest.mediaType), false);
+    const out = await ctx.pullThrough.manifests.get(target, child.digest);
+    plan1(child.digest, out.parsed(), false);
   }
   ctx.wake();
   const id = manifestIdIn(ctx.db, spec.repository, digest)!;
   return {
     digest,
-    mediaType: top.manifest.mediaType,
+    mediaType: top.mediaType,
     ...(top.cache === "STALE" ? { staleBecause: top.upstreamFailure ?? "unknown" } : {}),
     platforms,
     status: imageStatus(ctx.db, spec.repository, id, platforms),

@@ -7,7 +7,7 @@ import { isReferenced } from "../db/queries/manifests.ts";
 import { enqueueJob, type NewJob } from "../db/queries/prefetch-jobs.ts";
 import { findRepositoryId } from "../db/queries/repositories.ts";
 import type { Db } from "../db/client.ts";
-import type { Descriptor, ParsedManifest } from "../oci/manifest.ts";
+import { platformOf, type Descriptor, type ParsedManifest } from "../oci/manifest.ts";
 import { matchesPlatform } from "./platforms.ts";
 
 export interface PlanTarget {
@@ -25,10 +25,6 @@ export interface PlanOptions {
   urgent: boolean;
   /** Not urgent: how long new jobs wait before they are due. */
   delayMs?: number;
-}
-
-export function platformOf(d: Descriptor): string | undefined {
-  return d.platform ? [d.platform.os, d.platform.architecture, d.platform.variant].filter(Boolean).join("/") : undefined;
 }
 
 /** The index children the options keep. */

@@ -85,7 +85,7 @@ describe("sweep", () => {
     registry = await startFakeRegistry();
     const image = registry.image("team/app", "v1", 2);
     f = await prefetchFixture(registry.url, `[prefetch]\ncomplete_on_pull = false`);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     expect(f.prefetcher.api.images({ incomplete: true })).toHaveLength(1);
     expect(f.prefetcher.api.sweep()).toMatchObject({ blobsMissing: 3, incompleteImages: 1 });
     await until("every blob stored", () => [image.config, ...image.layers].every((d) => findBlob(f.database.db, d)));

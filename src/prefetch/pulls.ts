@@ -94,7 +94,7 @@ export class PullRuns {
     this.prune();
     const id = randomUUID();
     const tracks: Track[] = specs.map((spec, i) => ({ ref: refs[i]!, spec, state: "resolving", cached: new Set(), platforms, watched: new Set() }));
-    this.runs.set(id, { created: Date.now(), tracks });
+    this.runs.set(id, { created: this.ctx.now(), tracks });
     for (const t of tracks) void this.resolve(t);
     return this.get(id);
   }
@@ -104,7 +104,7 @@ export class PullRuns {
     if (!run) throw new PrefetchNotFound(`no prefetch pull ${JSON.stringify(id)} (finished pulls are kept ${KEEP_FINISHED_MS / 60_000} minutes)`);
     const images = run.tracks.map((t) => this.progress(t));
     const done = images.every((i) => i.state === "complete" || i.state === "failed");
-    if (done) run.finishedAt ??= Date.now();
+    if (done) run.finishedAt ??= this.ctx.now();
     return { id, created: new Date(run.created).toISOString(), done, images };
   }
 
@@ -134,15 +134,15 @@ export class PullRuns {
       t.state = "complete";
       this.ctx.log.info("prefetch pull complete", { ref: t.ref, digest: t.digest, bytes: status.totalBytes });
     }
-    const downloads = this.ctx.pullThrough.context.downloads;
-    const blobs = status.blobs.map((b) => ({ digest: b.digest, size: b.size, done: b.present, cached: t.cached.has(b.digest), fetched: b.present ? b.size : Math.min(b.size, downloads.find(b.digest)?.written ?? 0) }));
+    const progress = (digest: string) => this.ctx.pullThrough.blobs.progress(t.spec.upstream, digest) ?? 0;
+    const blobs = status.blobs.map((b) => ({ digest: b.digest, size: b.size, done: b.present, cached: t.cached.has(b.digest), fetched: b.present ? b.size : Math.min(b.size, progress(b.digest)) }));
     for (const m of status.missingManifests) t.watched.add(m);
     for (const b of blobs) t.watched.add(b.digest);
     return { ...base, state: t.state, blobs, missing_manifests: status.missingManifests.length, total_bytes: status.totalBytes, fetched_bytes: blobs.reduce((n, b) => n + b.fetched, 0), cached_bytes: blobs.filter((b) => b.cached).reduce((n, b) => n + b.size, 0) };
   }
 
   private prune(): void {
-    const now = Date.now();
+    const now = this.ctx.now();
     for (const [id, run] of this.runs) if (run.finishedAt !== undefined && now - run.finishedAt > KEEP_FINISHED_MS) this.runs.delete(id);
     while (this.runs.size >= MAX_RUNS) this.runs.delete(this.runs.keys().next().value!);
   }

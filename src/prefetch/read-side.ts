@@ -38,7 +38,7 @@ export interface PrefetchReadSide {
 }
 
 export function createReadSide(ctx: PrefetchContext, gate: UpstreamGate, pool: WorkerPool, sweepQuietMs = Number.MAX_SAFE_INTEGER): PrefetchReadSide {
-  const upstreams = () => ctx.pullThrough.context.upstreams.keys();
+  const upstreams = () => ctx.pullThrough.upstreamNames();
   let pausedBefore = new Set<string>();
   return {
     images(filter = {}) {

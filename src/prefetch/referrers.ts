@@ -4,17 +4,16 @@
 // through the cache, which stores it with its subject, so regcache's own
 // referrers API lists it too.
 import type { PrefetchJob } from "../db/queries/prefetch-jobs.ts";
-import { MANIFEST_TYPES } from "../oci/media-types.ts";
 import { parseManifest } from "../oci/manifest.ts";
 import { UpstreamError } from "../upstream/index.ts";
-import type { PrefetchContext } from "./context.ts";
+import { targetOf, type PrefetchContext } from "./context.ts";
 
 const COSIGN_SUFFIXES = ["sig", "att", "sbom"];
 
 export async function fetchReferrers(ctx: PrefetchContext, job: PrefetchJob, fetchDigest: (digest: string) => Promise<void>): Promise<void> {
-  const client = ctx.client(job.upstream);
+  const target = targetOf(ctx, job.upstream, job.repository, job.remoteName);
   const found = new Set<string>();
-  const index = await client.referrers(job.remoteName, job.digest);
+  const index = await ctx.pullThrough.upstream.referrers(target, job.digest);
   if (index) {
     try {
       for (const d of parseManifest(index).manifests) found.add(d.digest);
@@ -25,18 +24,8 @@ export async function fetchReferrers(ctx: PrefetchContext, job: PrefetchJob, fet
   const hex = job.digest.replace(":", "-");
   for (const suffix of COSIGN_SUFFIXES) {
     // HEAD first: most images have none of these tags, and a 404 is not worth a warning.
-    const digest = await headTag(client, job.remoteName, `${hex}.${suffix}`);
+    const digest = await ctx.pullThrough.upstream.tagDigest(target, `${hex}.${suffix}`);
     if (digest) found.add(digest);
   }
   for (const digest of found) await fetchDigest(digest);
-}
-
-async function headTag(client: ReturnType<PrefetchContext["client"]>, repo: string, tag: string): Promise<string | undefined> {
-  try {
-    const r = await client.manifest(repo, tag, "HEAD", [...MANIFEST_TYPES]);
-    return r.digest;
-  } catch (e) {
-    if (e instanceof UpstreamError && e.failure === "http-404") return undefined;
-    throw e;
-  }
 }

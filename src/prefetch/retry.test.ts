@@ -19,7 +19,7 @@ describe("a failing upstream", () => {
     const image = registry.image("team/app", "v1", 6);
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"\nretry_backoff = "200ms"\nmax_retry_backoff = "2s"`);
     registry.fault = (method, path) => (path.includes("/blobs/") ? 503 : undefined);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     // The first pause is at least 150 ms (200 ms, -25% jitter): look while it holds.
     await until("a pause", () => f.logs.some((l) => l.msg === "prefetch paused for upstream"));
     expect(f.metrics.render()).toMatch(/regcache_prefetch_upstream_paused\{class="http-5xx",upstream="hub"\} 1/);
@@ -47,7 +47,7 @@ describe("a failing upstream", () => {
     const image = registry.image("team/app", "v1", 1);
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"\nretry_backoff = "50ms"\nmax_retry_backoff = "100ms"\nmax_attempts = 3`);
     registry.fault = (method, path) => (path.endsWith(image.layers[0]!) ? 404 : undefined);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     await until("the job failed", () => countJobs(f.database.db).failed === 1);
     expect(registry.count("GET", image.layers[0]!)).toBe(3);
     expect(findBlob(f.database.db, image.config)).toBeDefined();
@@ -62,7 +62,7 @@ describe("restart", () => {
     const image = registry.image("team/app", "v1", 4);
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"\nconcurrency = 1\nretry_backoff = "500ms"`);
     registry.fault = (method, path) => (path.endsWith(image.layers[3]!) || path.endsWith(image.layers[2]!) ? 503 : undefined);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     await until("three blobs stored", () => [image.config, image.layers[0]!, image.layers[1]!].every((d) => findBlob(f.database.db, d)));
     await f.reopen();
     registry.fault = () => undefined;

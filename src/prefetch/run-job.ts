@@ -1,11 +1,7 @@
 // Running one queued job. Blob jobs go through the cache's single-flight
 // downloads, so a blob a client is already fetching is joined, not fetched
 // again, and a blob that arrived meanwhile costs nothing.
-import { findBlob, linkBlob, recordBlob } from "../db/queries/blobs.ts";
 import type { PrefetchJob } from "../db/queries/prefetch-jobs.ts";
-import { ensureRepository } from "../db/queries/repositories.ts";
-import { parseManifest } from "../oci/manifest.ts";
-import { UpstreamError } from "../upstream/index.ts";
 import { targetOf, type PrefetchContext } from "./context.ts";
 import { planManifest } from "./plan.ts";
 import { fetchReferrers } from "./referrers.ts";
@@ -27,37 +23,19 @@ export async function runJob(ctx: PrefetchContext, job: PrefetchJob): Promise<Jo
 
 async function runBlob(ctx: PrefetchContext, job: PrefetchJob): Promise<JobResult> {
   const target = targetOf(ctx, job.upstream, job.repository, job.remoteName);
-  const repositoryId = ensureRepository(ctx.db, target.localName);
-  if (findBlob(ctx.db, job.digest)) {
-    linkBlob(ctx.db, repositoryId, job.digest);
-    return { bytes: 0 };
-  }
-  // A file under blobs/ is complete and verified (it is renamed in only after
-  // that); one without a row was promoted just before a crash. Keep it.
-  const onDisk = await ctx.store.size(job.digest);
-  if (onDisk !== undefined) {
-    recordBlob(ctx.db, job.digest, onDisk, repositoryId);
-    return { bytes: 0 };
-  }
-  // No await between this check and joining the download: it cannot finish in between unseen.
-  if (findBlob(ctx.db, job.digest)) return { bytes: 0 };
-  const joined = ctx.pullThrough.context.downloads.find(job.digest) !== undefined;
-  const download = ctx.pullThrough.context.downloads.get(job.digest, ctx.client(job.upstream), target.remoteName, repositoryId);
-  const size = await download.finished;
-  linkBlob(ctx.db, repositoryId, job.digest);
-  return { bytes: joined ? 0 : size };
+  // Stored for this repository (or referenced by its manifests): nothing to do.
+  if (ctx.pullThrough.blobs.has(target, job.digest)) return { bytes: 0 };
+  // Otherwise join the cache's download from this upstream, or start one at the capped rate;
+  // a blob another repository stored is fetched through this one's upstream, which decides.
+  const { size, started } = await ctx.pullThrough.blobs.fetch(target, job.digest, { filter: ctx.throttle(job.upstream) });
+  return { bytes: started ? size : 0 };
 }
 
 /** Fetches a manifest by digest through the cache (stored once) and queues what it needs. */
 export async function fetchAndPlan(ctx: PrefetchContext, upstream: string, repository: string, remoteName: string, digest: string, urgent: boolean): Promise<void> {
   const target = targetOf(ctx, upstream, repository, remoteName);
-  const out = await ctx.pullThrough.manifest(target, digest);
-  let parsed;
-  try {
-    parsed = parseManifest(out.manifest.content, out.manifest.mediaType);
-  } catch (e) {
-    throw new UpstreamError(upstream, "invalid-response", (e as Error).message);
-  }
+  const out = await ctx.pullThrough.manifests.get(target, digest);
+  const parsed = out.parsed();
   // A manifest that was cached already did not pass the store hook: plan it here.
   planManifest(ctx.db, target, digest, parsed, { platforms: ctx.platformsFor(upstream, repository), referrers: ctx.referrers(upstream), urgent }, ctx.now());
   ctx.wake();

@@ -4,7 +4,7 @@
 import type { PrefetchImageConfig } from "../config/prefetch.ts";
 import { parseImageRef, referenceOf } from "../oci/image-ref.ts";
 import { classifyFailure } from "./backoff.ts";
-import type { PrefetchContext } from "./context.ts";
+import { targetOf, type PrefetchContext } from "./context.ts";
 import { pullImage } from "./image-pull.ts";
 
 export interface ImageRunSummary {
@@ -19,7 +19,8 @@ const versionOrder = (a: string, b: string) => a.localeCompare(b, "en", { numeri
 
 export async function matchingTags(ctx: PrefetchContext, upstream: string, remoteName: string, pattern: string, max: number): Promise<string[]> {
   const re = new RegExp(pattern);
-  const tags = (await ctx.client(upstream).tags(remoteName)).filter((t) => re.test(t)).sort(versionOrder);
+  const target = targetOf(ctx, upstream, `${upstream}/${remoteName}`, remoteName);
+  const tags = (await ctx.pullThrough.upstream.tags(target)).filter((t) => re.test(t)).sort(versionOrder);
   return tags.slice(-max);
 }
 

@@ -20,7 +20,7 @@ describe("complete on pull", () => {
     registry = await startFakeRegistry();
     const image = registry.image("team/app", "v1", 3);
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"`);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     await until("every blob stored", () => stored([image.config, ...image.layers]));
     await until("the queue empty", () => countJobs(f.database.db).queued === 0);
     for (const d of [image.config, ...image.layers]) expect(registry.count("GET", d)).toBe(1);
@@ -34,9 +34,9 @@ describe("complete on pull", () => {
     registry.blobDelayMs = 300;
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"`);
     const target = f.target("team/app");
-    await f.pullThrough.manifest(target, "v1");
+    await f.pullThrough.manifests.get(target, "v1");
     // The client asks for the layer while the worker is (or is about to be) downloading it.
-    const client = await f.pullThrough.blob(target, image.layers[0]!, "GET", false);
+    const client = await f.pullThrough.repository(target).getBlob(image.layers[0]!, { head: false, range: false });
     if (client.kind === "stream") await new Response(client.body).arrayBuffer();
     await until("every blob stored", () => stored([image.config, ...image.layers]));
     expect(registry.count("GET", image.layers[0]!)).toBe(1);
@@ -46,13 +46,13 @@ describe("complete on pull", () => {
     registry = await startFakeRegistry();
     const image = registry.image("team/app", "v1", 1);
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "5s"`);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     await new Promise((r) => setTimeout(r, 300));
     expect(registry.count("GET", "/blobs/")).toBe(0);
     expect(countJobs(f.database.db).queued).toBe(2);
     await f.close();
     f = await prefetchFixture(registry.url, `[prefetch]\ncomplete_on_pull = false`);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     expect(countJobs(f.database.db).queued).toBe(0);
     expect(f.prefetcher.api.images()).toMatchObject([{ complete: false, missing_blobs: 2 }]);
     expect(image.layers).toHaveLength(1);
@@ -71,7 +71,7 @@ describe("indexes", () => {
     registry = await startFakeRegistry();
     const { amd, arm } = twoPlatforms();
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"`);
-    await f.pullThrough.manifest(f.target("team/multi"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/multi"), "v1");
     await until("both platforms stored", () => stored([amd.config, ...amd.layers, arm.config, ...arm.layers]));
     await until("the image complete", () => f.prefetcher.api.images()[0]?.complete === true);
   });
@@ -80,7 +80,7 @@ describe("indexes", () => {
     registry = await startFakeRegistry();
     const { amd, arm } = twoPlatforms();
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"`, `platforms = ["linux/arm64"]`);
-    await f.pullThrough.manifest(f.target("team/multi"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/multi"), "v1");
     await until("arm64 stored", () => stored([arm.config, ...arm.layers]));
     await until("the image complete", () => f.prefetcher.api.images()[0]?.complete === true);
     expect(registry.count("GET", amd.digest)).toBe(0);
@@ -94,9 +94,9 @@ describe("referrers", () => {
     const image = registry.image("team/app", "v1", 1);
     const sig = registry.signature("team/app", image);
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"`, `referrers = true`);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     await until("the signature's payload stored", () => stored([...image.layers, ...sig.layers]));
-    const referrers = await f.pullThrough.manifest(f.target("team/app"), sig.digest);
+    const referrers = await f.pullThrough.manifests.get(f.target("team/app"), sig.digest);
     expect(referrers.cache).toBe("HIT");
     // The referrers API was asked (the fake has none: 404), then the cosign tags by HEAD.
     expect(registry.count("GET", `/referrers/${image.digest}`)).toBe(1);
@@ -108,7 +108,7 @@ describe("referrers", () => {
     const image = registry.image("team/app", "v1", 1);
     registry.signature("team/app", image);
     f = await prefetchFixture(registry.url, `[prefetch]\npull_delay = "0s"`);
-    await f.pullThrough.manifest(f.target("team/app"), "v1");
+    await f.pullThrough.manifests.get(f.target("team/app"), "v1");
     await until("the image stored", () => stored(image.layers));
     await until("the queue empty", () => countJobs(f.database.db).queued === 0);
     expect(registry.count("HEAD", `.sig`)).toBe(0);

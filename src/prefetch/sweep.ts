@@ -28,7 +28,7 @@ export function upstreamOfRepository(upstreams: Iterable<string>, repository: st
 export function sweep(ctx: PrefetchContext, quietMs: number): SweepResult {
   const { db } = ctx;
   const now = ctx.now();
-  const upstreams = [...ctx.pullThrough.context.upstreams.keys()];
+  const upstreams = ctx.pullThrough.upstreamNames();
   const result: SweepResult = { blobsMissing: 0, childrenMissing: 0, rearmed: rearmFailedJobs(db, now, quietMs), incompleteImages: 0, completeImages: 0, missingBytes: 0 };
   db.transaction(() => {
     for (const row of missingBlobs(db)) {

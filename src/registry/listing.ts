@@ -3,6 +3,7 @@ import { findReferrers } from "../db/queries/manifests.ts";
 import { findRepositoryId, listRepositoryNames } from "../db/queries/repositories.ts";
 import { listTagNames } from "../db/queries/tags.ts";
 import { OCI_INDEX } from "../oci/media-types.ts";
+import type { Page, ReferrersIndex } from "../repository/types.ts";
 import type { RegistryContext } from "./context.ts";
 import { NameUnknown } from "../repository/errors.ts";
 import { checkDigest, checkName } from "../repository/validate.ts";
@@ -10,11 +11,6 @@ import { checkDigest, checkName } from "../repository/validate.ts";
 /** Upper bound on one page, whatever `n` the client asks for. */
 export const MAX_PAGE = 10_000;
 
-/** One page of names, and whether more follow it (which is what a Link header announces). */
-export interface Page {
-  items: string[];
-  more: boolean;
-}
 
 /** Asks for one row beyond the page: the only sure way to know whether another page exists. */
 function page(fetch: (limit: number) => string[], n: number): Page {
@@ -34,11 +30,6 @@ export function listRepositories(ctx: RegistryContext, n: number, last: string |
   return page((limit) => listRepositoryNames(ctx.db, limit, last), n);
 }
 
-export interface ReferrersIndex {
-  schemaVersion: 2;
-  mediaType: typeof OCI_INDEX;
-  manifests: { mediaType: string; digest: string; size: number; artifactType?: string; annotations?: Record<string, string> }[];
-}
 
 /** The referrers of a subject digest, as an OCI index (empty when there are none). */
 export function listReferrers(ctx: RegistryContext, name: string, subject: string, artifactType: string | undefined): ReferrersIndex {

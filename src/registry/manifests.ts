@@ -5,7 +5,8 @@ import { findLinkedBlob } from "../db/queries/blobs.ts";
 import { deleteManifestRow, existingManifestDigests, findManifest, findManifestById, insertManifest, type StoredManifest } from "../db/queries/manifests.ts";
 import { deleteTagRow, findTag, tagsOfManifest, upsertTag } from "../db/queries/tags.ts";
 import { digestOf, parseDigest } from "../oci/digest.ts";
-import { InvalidManifest, type ParsedManifest, parseManifest } from "../oci/manifest.ts";
+import { InvalidManifest, type ParsedManifest, parseManifest, referencesOf } from "../oci/manifest.ts";
+import type { PutResult } from "../repository/types.ts";
 import type { RegistryContext } from "./context.ts";
 import { DigestInvalid, ManifestBlobUnknown, ManifestInvalid, ManifestUnknown, NameUnknown } from "../repository/errors.ts";
 import { checkName, parseLookupReference, parseReference } from "../repository/validate.ts";
@@ -25,7 +26,7 @@ function lookupTag(ctx: RegistryContext, repositoryId: number, tag: string): Sto
   return row ? findManifestById(ctx.db, row.manifestId) : undefined;
 }
 
-export function parseOrReject(bytes: Uint8Array, contentType: string | undefined): ParsedManifest {
+function parseOrReject(bytes: Uint8Array, contentType: string | undefined): ParsedManifest {
   try {
     return parseManifest(bytes, contentType);
   } catch (e) {
@@ -34,24 +35,6 @@ export function parseOrReject(bytes: Uint8Array, contentType: string | undefined
   }
 }
 
-/** The rows a parsed manifest adds to manifest_refs. */
-export function refsOf(parsed: ParsedManifest) {
-  return [
-    ...parsed.blobs.map((d) => ({ kind: "blob" as const, digest: d.digest, size: d.size, mediaType: d.mediaType })),
-    ...parsed.manifests.map((d) => ({
-      kind: "manifest" as const,
-      digest: d.digest,
-      size: d.size,
-      mediaType: d.mediaType,
-      platform: d.platform ? [d.platform.os, d.platform.architecture, d.platform.variant].filter(Boolean).join("/") : undefined,
-    })),
-  ];
-}
-
-export interface PutResult {
-  digest: string;
-  subject?: string;
-}
 
 export function putManifest(ctx: RegistryContext, name: string, reference: string, bytes: Uint8Array, contentType: string | undefined): PutResult {
   checkName(name);
@@ -73,7 +56,7 @@ export function putManifest(ctx: RegistryContext, name: string, reference: strin
       artifactType: parsed.artifactType,
       subjectDigest: parsed.subject?.digest,
       annotations: parsed.annotations,
-      refs: refsOf(parsed),
+      refs: referencesOf(parsed),
     });
     if (ref.kind === "tag") {
       const current = findTag(ctx.db, repositoryId, ref.tag);

@@ -8,17 +8,13 @@ import { deleteUpload, findUpload, insertUpload, setUploadSize } from "../db/que
 import { DigestMismatch } from "../blobstore/errors.ts";
 import { isDigest } from "../oci/digest.ts";
 import { isValidName } from "../oci/names.ts";
+import type { UploadState } from "../repository/types.ts";
 import type { RegistryContext } from "./context.ts";
 import { mountBlob } from "./blobs.ts";
 import { asOnlyWriter } from "./upload-lock.ts";
 import { DigestInvalid, RangeInvalid, UploadInvalid, UploadUnknown } from "../repository/errors.ts";
 import { checkDigest, checkName } from "../repository/validate.ts";
 
-export interface UploadState {
-  id: string;
-  /** Bytes received so far. */
-  size: number;
-}
 
 export async function startUpload(ctx: RegistryContext, name: string): Promise<UploadState> {
   checkName(name);
@@ -119,7 +115,7 @@ export async function finishUpload(ctx: RegistryContext, name: string, id: strin
       throw e;
     }
     ctx.db.transaction(() => {
-      recordBlob(ctx.db, digest, size, repositoryId);
+      recordBlob(ctx.db, digest, size, repositoryId, ctx.now());
       deleteUpload(ctx.db, id);
     });
     return digest;

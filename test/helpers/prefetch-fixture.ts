@@ -1,19 +1,19 @@
-// The prefetcher wired as start.ts wires it, in process, over a temp storage
+// The prefetcher wired as `regcache serve` wires it (buildServices), in process, over a temp storage
 // dir and a fake upstream named "hub". `reopen()` simulates a restart: a new
 // process over the same database and blob store. Tests only.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobStore } from "../../src/blobstore/store.ts";
-import { UploadFiles } from "../../src/blobstore/uploads.ts";
-import { createPullThrough, type PullThrough, type Target } from "../../src/cache/service.ts";
+import type { PullThrough, Target } from "../../src/cache/service.ts";
+import { resolveConfig } from "../../src/config/resolve.ts";
 import { parseConfigText } from "../../src/config/load.ts";
 import { openDatabase, type Database } from "../../src/db/client.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
-import { allowAllTags } from "../../src/registry/context.ts";
 import { createLogger } from "../../src/telemetry/log.ts";
-import { Metrics } from "../../src/telemetry/metrics.ts";
-import { createPrefetcher, type Prefetcher } from "../../src/prefetch/service.ts";
+import type { Metrics } from "../../src/telemetry/metrics.ts";
+import type { Prefetcher } from "../../src/prefetch/service.ts";
+import { buildServices } from "../../src/server/services.ts";
 
 export interface Fixture {
   store: BlobStore;
@@ -38,11 +38,8 @@ export async function prefetchFixture(upstreamUrl: string, extraToml = "", upstr
   const open = async () => {
     await store.init();
     const database = openDatabase(bunPlatform.openSqlite(store.paths.database));
-    const metrics = new Metrics();
-    const registry = { db: database.db, store, uploads: new UploadFiles(store), guard: allowAllTags, maxManifestBytes: 4 << 20 };
-    const prefetcher = createPrefetcher({ config, db: database.db, store, log, metrics });
-    const pullThrough = createPullThrough({ config, registry, log, metrics, onManifestStored: prefetcher.onManifestStored });
-    prefetcher.start(pullThrough);
+    const { prefetcher, pullThrough, metrics } = buildServices({ resolved: resolveConfig(config, "test.toml"), store, db: database.db, log, now: Date.now });
+    prefetcher.start();
     Object.assign(f, { store, database, prefetcher, pullThrough, metrics });
   };
   const shut = async () => {

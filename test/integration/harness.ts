@@ -9,7 +9,9 @@ import { openDatabase } from "../../src/db/client.ts";
 import { createApp } from "../../src/http/app.ts";
 import type { AppDeps } from "../../src/http/context.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
-import { allowAllTags, type RegistryContext, type TagGuard } from "../../src/registry/context.ts";
+import type { RegistryContext } from "../../src/registry/context.ts";
+import { localRepository } from "../../src/registry/repository.ts";
+import { allowAllTags, type TagGuard } from "../../src/repository/guard.ts";
 import { silentLogger } from "../../src/telemetry/log.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
 
@@ -32,8 +34,10 @@ export async function createHarness(options: { guard?: TagGuard; maxManifestByte
     uploads: new UploadFiles(store),
     guard: options.guard ?? allowAllTags,
     maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
+    now: Date.now,
   };
-  const app = createApp({ registry, platform: bunPlatform, log: silentLogger, metrics: new Metrics(), ...options.deps });
+  const repositories = (name: string) => localRepository(registry, name);
+  const app = createApp({ registry, repositories, platform: bunPlatform, log: silentLogger, metrics: new Metrics(), ...options.deps });
   return {
     dir,
     store,

@@ -81,6 +81,7 @@ describe("tag immutability", () => {
   test("a guard that refuses: 409 DENIED, and the tag and manifest stay", async () => {
     const guarded = await createHarness({
       guard: {
+        decide: (_repo, tag) => (tag === "stable" ? { immutable: true, policy: "manual" } : { immutable: false }),
         checkRetag: (_repo, tag, current) => {
           if (tag === "stable" && current) throw new TagImmutable("tag stable is immutable", "manual");
         },

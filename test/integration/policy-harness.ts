@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { createAdminApi } from "../../src/api/app.ts";
 import { immutabilityRoutes } from "../../src/api/immutability.ts";
-import type { TagGuard } from "../../src/registry/context.ts";
+import type { TagGuard } from "../../src/repository/guard.ts";
 import { createImmutability, type Immutability } from "../../src/policy/index.ts";
 import type { Logger } from "../../src/telemetry/log.ts";
 import { Metrics } from "../../src/telemetry/metrics.ts";
@@ -33,6 +33,7 @@ export async function createPolicyHarness(options: { upstreams?: string[] } = {}
   // The harness opens the database, the engine needs it: the guard forwards once both exist.
   let im: Immutability | undefined;
   const guard: TagGuard = {
+    decide: (...a) => im!.guard.decide(...a),
     checkRetag: (...a) => im!.guard.checkRetag(...a),
     checkDelete: (...a) => im!.guard.checkDelete(...a),
   };

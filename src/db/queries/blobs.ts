@@ -18,8 +18,8 @@ export function findLinkedBlob(db: Db, repositoryId: number, digest: string): { 
 }
 
 /** Records a verified blob file and links it to a repository (idempotent). */
-export function recordBlob(db: Db, digest: string, size: number, repositoryId?: number): void {
-  db.insert(blobs).values({ digest, size, createdAt: Date.now() }).onConflictDoNothing().run();
+export function recordBlob(db: Db, digest: string, size: number, repositoryId: number | undefined, now: number): void {
+  db.insert(blobs).values({ digest, size, createdAt: now }).onConflictDoNothing().run();
   if (repositoryId !== undefined) linkBlob(db, repositoryId, digest);
 }
 

@@ -1,11 +1,13 @@
-// /v2/<name>/blobs/<digest>: GET (with Range), HEAD, DELETE for local repositories.
+// /v2/<name>/blobs/<digest>: GET (with Range), HEAD, DELETE, for local and cached repositories alike.
+import type { Context } from "hono";
 import type { Platform } from "../../platform/types.ts";
 import { RangeNotSatisfiable } from "../../repository/errors.ts";
-import { deleteBlob, statBlob } from "../../registry/blobs.ts";
-import type { AppDeps } from "../context.ts";
+import type { Repository } from "../../repository/types.ts";
+import type { AppDeps, Env } from "../context.ts";
 import { parseRangeHeader } from "../range.ts";
+import { markCache } from "./x-cache.ts";
 
-/** A response for a verified file in the store, honouring Range. Shared with the pull-through cache. */
+/** A response for a verified file in the store, honouring Range. */
 export function fileResponse(platform: Pick<Platform, "fileBody">, request: Request, blob: { digest: string; size: number; path: string }): Response {
   const headers = new Headers({
     "Content-Type": "application/octet-stream",
@@ -27,11 +29,17 @@ export function fileResponse(platform: Pick<Platform, "fileBody">, request: Requ
   return new Response(blob.size === 0 ? new Uint8Array(0) : platform.fileBody(blob.path, start, end), { status, headers });
 }
 
-export function getLocalBlob(deps: AppDeps, request: Request, name: string, digest: string): Response {
-  return fileResponse(deps.platform, request, statBlob(deps.registry, name, digest));
+export async function getBlob(deps: AppDeps, c: Context<Env>, repo: Repository, digest: string): Promise<Response> {
+  const request = c.req.raw;
+  const out = await repo.getBlob(digest, { head: request.method === "HEAD", range: request.headers.has("range") });
+  if (out.kind === "file") return markCache(c, fileResponse(deps.platform, request, out), out.cache);
+  // A cold blob of a cached repository, streamed while it downloads.
+  const headers = new Headers({ "Content-Type": "application/octet-stream", "Docker-Content-Digest": out.digest });
+  if (out.size !== undefined) headers.set("Content-Length", String(out.size));
+  return markCache(c, new Response(out.body, { status: 200, headers }), out.cache);
 }
 
-export function deleteLocalBlob(deps: AppDeps, name: string, digest: string): Response {
-  deleteBlob(deps.registry, name, digest);
+export async function deleteBlob(repo: Repository, digest: string): Promise<Response> {
+  await repo.deleteBlob(digest);
   return new Response(null, { status: 202 });
 }

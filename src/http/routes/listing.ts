@@ -1,7 +1,8 @@
 // Tags list, catalog and referrers, with n/last pagination and Link headers.
 import { OCI_INDEX } from "../../oci/media-types.ts";
 import { QueryInvalid } from "../../repository/errors.ts";
-import { listReferrers, listRepositories, listTags, MAX_PAGE } from "../../registry/listing.ts";
+import type { Repository } from "../../repository/types.ts";
+import { listRepositories, MAX_PAGE } from "../../registry/listing.ts";
 import type { AppDeps } from "../context.ts";
 
 /** n and last from the query; n absent means "everything" (bounded by the registry's page limit). */
@@ -30,14 +31,10 @@ function paged(path: string, key: "tags" | "repositories", items: string[], n: n
   return new Response(JSON.stringify({ ...extra, [key]: items }), { status: 200, headers });
 }
 
-export function respondTags(name: string, tags: string[], n: number | undefined, more?: boolean): Response {
-  return paged(`/v2/${name}/tags/list`, "tags", tags, n, more, { name });
-}
-
-export function getLocalTags(deps: AppDeps, request: Request, name: string): Response {
+export async function getTags(request: Request, repo: Repository): Promise<Response> {
   const { n, last } = pageQuery(request);
-  const page = listTags(deps.registry, name, n ?? Number.MAX_SAFE_INTEGER, last);
-  return respondTags(name, page.items, n, page.more);
+  const page = n === 0 ? { items: [], more: false } : await repo.tags(n, last);
+  return paged(`/v2/${repo.name}/tags/list`, "tags", page.items, n, page.more, { name: repo.name });
 }
 
 export function getCatalog(deps: AppDeps, request: Request): Response {
@@ -46,9 +43,9 @@ export function getCatalog(deps: AppDeps, request: Request): Response {
   return paged("/v2/_catalog", "repositories", page.items, n, page.more, {});
 }
 
-export function getReferrers(deps: AppDeps, request: Request, name: string, digest: string): Response {
+export async function getReferrers(request: Request, repo: Repository, digest: string): Promise<Response> {
   const artifactType = new URL(request.url).searchParams.get("artifactType") ?? undefined;
-  const index = listReferrers(deps.registry, name, digest, artifactType);
+  const index = await repo.referrers(digest, artifactType);
   const headers = new Headers({ "Content-Type": OCI_INDEX });
   if (artifactType !== undefined) headers.set("OCI-Filters-Applied", "artifactType");
   return new Response(JSON.stringify(index), { status: 200, headers });

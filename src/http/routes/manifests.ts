@@ -1,10 +1,11 @@
-// /v2/<name>/manifests/<reference>: GET, HEAD, PUT, DELETE for local repositories.
-import type { StoredManifest } from "../../db/queries/manifests.ts";
+// /v2/<name>/manifests/<reference>: GET, HEAD, PUT, DELETE, for local and cached repositories alike.
+import type { Context } from "hono";
 import { bareMediaType, isManifestType } from "../../oci/media-types.ts";
 import { ManifestUnknown } from "../../repository/errors.ts";
-import { deleteManifest, getManifest, putManifest } from "../../registry/manifests.ts";
+import type { ManifestRead, Repository } from "../../repository/types.ts";
 import { readLimited } from "../body.ts";
-import type { AppDeps } from "../context.ts";
+import type { AppDeps, Env } from "../context.ts";
+import { markCache } from "./x-cache.ts";
 
 /** Media types the client accepts, from every Accept header (clients send several). */
 export function acceptedTypes(request: Request): string[] {
@@ -12,7 +13,7 @@ export function acceptedTypes(request: Request): string[] {
   return header.split(",").map((t) => bareMediaType(t)).filter((t) => t !== "");
 }
 
-export function manifestHeaders(m: Pick<StoredManifest, "digest" | "mediaType" | "size">): Headers {
+export function manifestHeaders(m: { digest: string; mediaType: string; size: number }): Headers {
   return new Headers({
     "Content-Type": m.mediaType,
     "Content-Length": String(m.size),
@@ -21,36 +22,44 @@ export function manifestHeaders(m: Pick<StoredManifest, "digest" | "mediaType" |
   });
 }
 
-export function getLocalManifest(deps: AppDeps, request: Request, name: string, reference: string): Response {
-  const m = getManifest(deps.registry, name, reference);
-  // Content negotiation: a client that lists manifest types but not this one
-  // (and no wildcard) cannot parse it; say so instead of sending it anyway.
-  // A pull by digest is exact, so the client gets what it asked for.
+/**
+ * Content negotiation: a client that lists manifest types but not this one
+ * (and no wildcard) cannot parse it; say so instead of sending it anyway.
+ * A pull by digest is exact, so the client gets what it asked for.
+ */
+function checkAccepted(request: Request, reference: string, m: ManifestRead): void {
   const accepted = acceptedTypes(request);
-  const listsManifestTypes = accepted.some(isManifestType);
-  if (!reference.includes(":") && listsManifestTypes && !accepted.includes(m.mediaType) && !accepted.includes("*/*")) {
+  if (reference.includes(":") || !accepted.some(isManifestType)) return;
+  if (!accepted.includes(m.mediaType) && !accepted.includes("*/*")) {
     throw new ManifestUnknown(`manifest ${reference} is a ${m.mediaType}, which the client did not accept`);
   }
-  const headers = manifestHeaders(m);
-  return new Response(request.method === "HEAD" ? null : (m.content as Uint8Array<ArrayBuffer>), { status: 200, headers });
 }
 
-export async function putLocalManifest(deps: AppDeps, request: Request, name: string, reference: string): Promise<Response> {
+export async function getManifest(c: Context<Env>, repo: Repository, reference: string): Promise<Response> {
+  const request = c.req.raw;
+  const m = await repo.getManifest(reference);
+  checkAccepted(request, reference, m);
+  const headers = manifestHeaders({ digest: m.digest, mediaType: m.mediaType, size: m.content.byteLength });
+  const response = new Response(request.method === "HEAD" ? null : (m.content as Uint8Array<ArrayBuffer>), { status: 200, headers });
+  return markCache(c, response, m.cache, m.upstreamFailure);
+}
+
+export async function putManifest(deps: AppDeps, request: Request, repo: Repository, reference: string): Promise<Response> {
   const bytes = await readLimited(request.body, deps.registry.maxManifestBytes);
   const contentType = bareMediaType(request.headers.get("content-type"));
-  const result = putManifest(deps.registry, name, reference, bytes, contentType || undefined);
+  const result = await repo.putManifest(reference, bytes, contentType || undefined);
   const headers = new Headers({
-    Location: `/v2/${name}/manifests/${result.digest}`,
+    Location: `/v2/${repo.name}/manifests/${result.digest}`,
     "Docker-Content-Digest": result.digest,
     "Content-Length": "0",
   });
   if (result.subject) headers.set("OCI-Subject", result.subject);
-  deps.log.info("manifest stored", { repository: name, reference, digest: result.digest });
+  deps.log.info("manifest stored", { repository: repo.name, reference, digest: result.digest });
   return new Response(null, { status: 201, headers });
 }
 
-export function deleteLocalManifest(deps: AppDeps, name: string, reference: string): Response {
-  deleteManifest(deps.registry, name, reference);
-  deps.log.info("manifest deleted", { repository: name, reference });
+export async function deleteManifest(deps: AppDeps, repo: Repository, reference: string): Promise<Response> {
+  await repo.deleteManifest(reference);
+  deps.log.info("manifest deleted", { repository: repo.name, reference });
   return new Response(null, { status: 202 });
 }

@@ -1,8 +1,7 @@
 // /v2/<name>/blobs/uploads/[<id>]: start, mount, monolithic and chunked uploads,
 // status and cancel.
 import { RangeInvalid } from "../../repository/errors.ts";
-import { appendChunk, cancelUpload, finishUpload, monolithicUpload, startUpload, tryMount, uploadStatus } from "../../registry/uploads.ts";
-import type { AppDeps } from "../context.ts";
+import type { Repository } from "../../repository/types.ts";
 import { clientBody } from "../body.ts";
 import { errorResponse, toWireError, uploadRange } from "../errors.ts";
 import { type ByteRange, parseContentRange } from "../range.ts";
@@ -20,17 +19,18 @@ function created(name: string, digest: string): Response {
   return new Response(null, { status: 201, headers: { Location: `/v2/${name}/blobs/${digest}`, "Docker-Content-Digest": digest, "Content-Length": "0" } });
 }
 
-export async function postUpload(deps: AppDeps, request: Request, name: string): Promise<Response> {
+export async function postUpload(request: Request, repo: Repository): Promise<Response> {
+  const name = repo.name;
   const url = new URL(request.url);
   const mount = url.searchParams.get("mount");
   if (mount !== null) {
     const from = url.searchParams.get("from") ?? undefined;
-    if (tryMount(deps.registry, name, mount, from)) return created(name, mount);
+    if (await repo.mountBlob(mount, from)) return created(name, mount);
     // Spec: when the mount is not possible, fall back to a regular upload session.
   }
   const digest = url.searchParams.get("digest");
-  if (digest !== null) return created(name, await monolithicUpload(deps.registry, name, digest, clientBody(request.body)));
-  const { id, size } = await startUpload(deps.registry, name);
+  if (digest !== null) return created(name, await repo.monolithicUpload(digest, clientBody(request.body)));
+  const { id, size } = await repo.startUpload();
   return new Response(null, { status: 202, headers: progressHeaders(name, id, size) });
 }
 
@@ -49,41 +49,43 @@ async function resumable(name: string, id: string, work: () => Promise<Response>
 }
 
 /** The chunk's Content-Range; a malformed one is a 416 like an out-of-order chunk (spec, "Chunked Upload"). */
-async function chunkRange(deps: AppDeps, request: Request, name: string, id: string): Promise<ByteRange | undefined> {
+async function chunkRange(request: Request, repo: Repository, id: string): Promise<ByteRange | undefined> {
   const header = request.headers.get("content-range");
   const range = parseContentRange(header);
   if (range !== "invalid") return range;
-  const { size } = await uploadStatus(deps.registry, name, id);
+  const { size } = await repo.uploadStatus(id);
   throw new RangeInvalid(`malformed Content-Range ${JSON.stringify(header?.slice(0, 60))}; expected "<start>-<end>"`, size);
 }
 
-export function patchUpload(deps: AppDeps, request: Request, name: string, id: string): Promise<Response> {
+export function patchUpload(request: Request, repo: Repository, id: string): Promise<Response> {
+  const name = repo.name;
   return resumable(name, id, async () => {
-    const range = await chunkRange(deps, request, name, id);
-    const { size } = await appendChunk(deps.registry, name, id, clientBody(request.body), range);
+    const range = await chunkRange(request, repo, id);
+    const { size } = await repo.appendChunk(id, clientBody(request.body), range);
     return new Response(null, { status: 202, headers: progressHeaders(name, id, size) });
   });
 }
 
-export function putUpload(deps: AppDeps, request: Request, name: string, id: string): Promise<Response> {
+export function putUpload(request: Request, repo: Repository, id: string): Promise<Response> {
+  const name = repo.name;
   return resumable(name, id, async () => {
     const digest = new URL(request.url).searchParams.get("digest") ?? undefined;
-    const range = await chunkRange(deps, request, name, id);
+    const range = await chunkRange(request, repo, id);
     if (range !== undefined) {
       // A final chunk with a Content-Range must continue where the upload ends.
-      await appendChunk(deps.registry, name, id, clientBody(request.body), range);
-      return created(name, await finishUpload(deps.registry, name, id, digest, null));
+      await repo.appendChunk(id, clientBody(request.body), range);
+      return created(name, await repo.finishUpload(id, digest, null));
     }
-    return created(name, await finishUpload(deps.registry, name, id, digest, clientBody(request.body)));
+    return created(name, await repo.finishUpload(id, digest, clientBody(request.body)));
   });
 }
 
-export async function getUpload(deps: AppDeps, name: string, id: string): Promise<Response> {
-  const { size } = await uploadStatus(deps.registry, name, id);
-  return new Response(null, { status: 204, headers: progressHeaders(name, id, size) });
+export async function getUpload(repo: Repository, id: string): Promise<Response> {
+  const { size } = await repo.uploadStatus(id);
+  return new Response(null, { status: 204, headers: progressHeaders(repo.name, id, size) });
 }
 
-export async function deleteUploadRoute(deps: AppDeps, name: string, id: string): Promise<Response> {
-  await cancelUpload(deps.registry, name, id);
+export async function deleteUploadRoute(repo: Repository, id: string): Promise<Response> {
+  await repo.cancelUpload(id);
   return new Response(null, { status: 204 });
 }

@@ -1,0 +1,62 @@
+// A cached repository (an upstream's) as the Repository seam sees it: reads
+// go through the cache, writes are refused (read-only), listings come from
+// the upstream with the cached tags as the fallback during an outage.
+import { findRepositoryId } from "../db/queries/repositories.ts";
+import { listTagNames } from "../db/queries/tags.ts";
+import { NameUnknown, Unsupported } from "../repository/errors.ts";
+import type { Repository } from "../repository/types.ts";
+import { UpstreamError } from "../upstream/index.ts";
+import type { BlobCache } from "./blobs.ts";
+import type { CacheContext } from "./context.ts";
+import type { ManifestCache } from "./manifests.ts";
+import type { Target } from "./targets.ts";
+
+/** Upper bound on one page of tags from an upstream, whatever `n` the client asks for. */
+const MAX_TAGS = 10_000;
+
+export interface CachedParts {
+  ctx: CacheContext;
+  manifests: ManifestCache;
+  blobs: BlobCache;
+  /** The referrers regcache stored for this repository (the same listing as a local one). */
+  referrers: Repository["referrers"];
+}
+
+export function cachedRepository(parts: CachedParts, target: Target): Repository {
+  const { ctx, manifests, blobs } = parts;
+  const readOnly = async (): Promise<never> => {
+    throw new Unsupported(`${target.localName} is a cached repository of upstream "${target.upstream}" and is read-only`);
+  };
+  return {
+    name: target.localName,
+    upstream: target.upstream,
+    getManifest: (reference) => manifests.get(target, reference),
+    putManifest: readOnly,
+    deleteManifest: readOnly,
+    getBlob: (digest, options) => blobs.get(target, digest, options),
+    deleteBlob: readOnly,
+    startUpload: readOnly,
+    mountBlob: readOnly,
+    appendChunk: readOnly,
+    finishUpload: readOnly,
+    uploadStatus: readOnly,
+    cancelUpload: readOnly,
+    monolithicUpload: readOnly,
+    async tags(n, last) {
+      const limit = Math.min(n ?? MAX_TAGS, MAX_TAGS);
+      try {
+        const all = (await ctx.upstreams.get(target.upstream)!.client.tags(target.remoteName)).sort();
+        return { items: all.filter((t) => last === undefined || t > last).slice(0, limit) };
+      } catch (e) {
+        if (!(e instanceof UpstreamError)) throw e;
+        // A repository the upstream does not know is unknown here too (NAME_UNKNOWN), not an outage.
+        if (e.failure === "http-404") throw new NameUnknown(`repository ${target.remoteName} not found at upstream "${target.upstream}"`, { upstream: target.upstream, failure: e.failure });
+        const repositoryId = findRepositoryId(ctx.db, target.localName);
+        if (repositoryId === undefined) throw e;
+        ctx.log.warn("upstream failed; listing cached tags", { upstream: target.upstream, repository: target.remoteName, upstream_failure: e.failure });
+        return { items: listTagNames(ctx.db, repositoryId, limit, last) };
+      }
+    },
+    referrers: parts.referrers,
+  };
+}

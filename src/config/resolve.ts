@@ -1,0 +1,56 @@
+// The checks that need more than the config's text: the files it names
+// (passwords, CA certificates, the admin token) and what the upstream client
+// refuses (plain http:// without insecure). `regcache serve`
+// starts from what this returns and `regcache config check` runs the same
+// function, so the two never disagree about a config.
+import { ConfigError } from "./load.ts";
+import type { Config, UpstreamConfig } from "./schema.ts";
+import { readAdminToken, readConfigFile } from "./secrets.ts";
+
+/** What one upstream client is built from: the config's keys with the secrets read. */
+export interface UpstreamSettings {
+  name: string;
+  url: string;
+  username?: string;
+  password?: string;
+  caPem?: string;
+  insecure: boolean;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+}
+
+export interface ResolvedConfig {
+  config: Config;
+  upstreams: UpstreamSettings[];
+  adminToken: string | undefined;
+}
+
+function upstreamSettings(u: UpstreamConfig, index: number): UpstreamSettings {
+  const where = `upstream[${index}] (${u.name})`;
+  const protocol = new URL(u.url).protocol;
+  if (protocol !== "https:" && protocol !== "http:") throw new ConfigError(`${where}.url: expected an http:// or https:// URL, got ${JSON.stringify(u.url)}`);
+  if (protocol === "http:" && !u.insecure) throw new ConfigError(`${where}.url: plain http:// needs insecure = true`);
+  const password = u.password_file ? readConfigFile(u.password_file, `${where}.password_file`).trim() : undefined;
+  if (password !== undefined && !u.username) throw new ConfigError(`${where}.password_file: set username too`);
+  const caPem = u.ca_file ? readConfigFile(u.ca_file, `${where}.ca_file`) : undefined;
+  return {
+    name: u.name,
+    url: u.url,
+    username: u.username || undefined,
+    password,
+    caPem,
+    insecure: u.insecure,
+    connectTimeoutMs: u.connect_timeout,
+    headersTimeoutMs: u.timeout,
+  };
+}
+
+/** Throws ConfigError naming `label` (the file) and the key. */
+export function resolveConfig(config: Config, label: string): ResolvedConfig {
+  try {
+    return { config, upstreams: config.upstream.map(upstreamSettings), adminToken: readAdminToken(config.server.admin_token_file) };
+  } catch (e) {
+    if (e instanceof ConfigError && !e.message.startsWith(`${label}:`)) throw new ConfigError(`${label}: ${e.message}`);
+    throw e;
+  }
+}
