@@ -1,5 +1,5 @@
 // Client upload sessions on disk: uploads/<uuid>, appended by PATCH and PUT.
-// The bytes are hashed once at the end (BlobStore.commitUpload), which keeps
+// The bytes are hashed once at the end (PendingBlob.adopt), which keeps
 // resumable uploads correct across restarts without saving hash state.
 import { open, stat, writeFile } from "node:fs/promises";
 import { StorageFull } from "./errors.ts";
@@ -9,6 +9,11 @@ import type { BlobStore } from "./store.ts";
 
 export class UploadFiles {
   constructor(private readonly store: BlobStore) {}
+
+  /** The session's file (finishing an upload adopts it into the store: pending-blob.ts). */
+  path(id: string): string {
+    return uploadPath(this.store.paths, id);
+  }
 
   async create(id: string): Promise<void> {
     await writeFile(uploadPath(this.store.paths, id), new Uint8Array(0));

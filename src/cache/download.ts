@@ -4,11 +4,8 @@
 // a temporary file as they arrive; clients read that file as it grows
 // (tail-reader.ts), so memory stays flat however many clients wait, and a
 // client that arrives late still gets every byte from the start.
-import { open } from "node:fs/promises";
-import { DigestMismatch, SizeMismatch } from "../blobstore/errors.ts";
-import { pipeToFile, promote, removeQuietly } from "../blobstore/files.ts";
+import type { PendingBlob } from "../blobstore/pending-blob.ts";
 import type { BlobStore } from "../blobstore/store.ts";
-import { Digester, parseDigest } from "../oci/digest.ts";
 import type { BlobResult } from "../upstream/index.ts";
 
 export type DownloadState = "starting" | "running" | "done" | "failed";
@@ -25,6 +22,7 @@ export class Download {
   verified = false;
   readonly tmpPath: string;
   readonly finalPath: string;
+  private readonly pending: PendingBlob;
   /** Settles when the upstream answered (size known) or failed. */
   readonly started: Promise<void>;
   /** Settles when the blob is in the store (resolves) or the download failed (rejects). */
@@ -34,8 +32,9 @@ export class Download {
   private rejectStarted!: (e: Error) => void;
 
   constructor(readonly digest: string, store: BlobStore, fetch: () => Promise<BlobResult>, private readonly onChunk: (n: number) => void = () => {}) {
-    this.tmpPath = store.tempPath();
-    this.finalPath = store.path(digest);
+    this.pending = store.pending(digest);
+    this.tmpPath = this.pending.path;
+    this.finalPath = this.pending.finalPath;
     this.started = new Promise((resolve, reject) => {
       this.resolveStarted = resolve;
       this.rejectStarted = reject;
@@ -59,35 +58,25 @@ export class Download {
   }
 
   private async run(fetch: () => Promise<BlobResult>): Promise<number> {
+    const pending = this.pending;
     try {
       const upstream = await fetch();
       this.size = upstream.size;
-      const file = await open(this.tmpPath, "w");
+      await pending.open();
       this.state = "running";
       this.resolveStarted();
-      const digester = new Digester(parseDigest(this.digest)!.algorithm);
-      try {
-        await pipeToFile(upstream.body, file, {
-          digester,
-          onChunk: (chunk) => {
-            this.written += chunk.byteLength;
-            this.onChunk(chunk.byteLength);
-            this.notify();
-          },
-        });
-        const actual = digester.digest();
-        if (actual !== this.digest) throw new DigestMismatch(this.digest, actual);
-        if (this.size !== undefined && this.written !== this.size) throw new SizeMismatch(this.size, this.written);
-        // Why before the fsync: the clients' bytes are proven right now, and durability is
-        // the store's concern; making them wait for the disk flush (hundreds of ms for a
-        // large layer) would add that to every cold pull.
-        this.verified = true;
+      await pending.append(upstream.body, (chunk) => {
+        this.written = pending.bytes;
+        this.onChunk(chunk.byteLength);
         this.notify();
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await promote(this.tmpPath, this.finalPath);
+      });
+      pending.verify(this.size);
+      // Why before the fsync: the clients' bytes are proven right now, and durability is
+      // the store's concern; making them wait for the disk flush (hundreds of ms for a
+      // large layer) would add that to every cold pull.
+      this.verified = true;
+      this.notify();
+      await pending.commit();
       this.state = "done";
       this.notify();
       return this.written;
@@ -96,7 +85,7 @@ export class Download {
       this.state = "failed";
       this.rejectStarted(this.error);
       this.notify();
-      await removeQuietly(this.tmpPath);
+      await pending.discard();
       throw e;
     }
   }

@@ -67,7 +67,7 @@ export function storeUpstreamManifest(ctx: CacheContext, target: Target, m: Veri
       subjectDigest: m.parsed.subject?.digest,
       annotations: m.parsed.annotations,
       refs: referencesOf(m.parsed),
-    });
+    }, ctx.now());
     if (tag === undefined) return;
     const current = findTag(db, repositoryId, tag);
     if (current && current.digest !== m.digest) {
@@ -80,7 +80,7 @@ export function storeUpstreamManifest(ctx: CacheContext, target: Target, m: Veri
         return;
       }
     }
-    upsertTag(db, repositoryId, tag, manifestId, ctx.now());
+    upsertTag(db, repositoryId, tag, manifestId, ctx.now(), ctx.now());
   }, { behavior: "immediate" });
   if (result.kind === "stored") ctx.onManifestStored({ upstream: target.upstream, remoteName: target.remoteName, localName: target.localName, digest: m.digest, parsed: m.parsed });
   return result;

@@ -57,11 +57,11 @@ export function putManifest(ctx: RegistryContext, name: string, reference: strin
       subjectDigest: parsed.subject?.digest,
       annotations: parsed.annotations,
       refs: referencesOf(parsed),
-    });
+    }, ctx.now());
     if (ref.kind === "tag") {
       const current = findTag(ctx.db, repositoryId, ref.tag);
       if (current?.digest !== digest) ctx.guard.checkRetag(name, ref.tag, current?.digest, digest);
-      upsertTag(ctx.db, repositoryId, ref.tag, manifestId, null);
+      upsertTag(ctx.db, repositoryId, ref.tag, manifestId, null, ctx.now());
     }
     result = { digest, subject: parsed.subject?.digest };
   }, { behavior: "immediate" });

@@ -21,7 +21,7 @@ export async function startUpload(ctx: RegistryContext, name: string): Promise<U
   const repositoryId = ensureRepository(ctx.db, name);
   const id = randomUUID();
   await ctx.uploads.create(id);
-  insertUpload(ctx.db, id, repositoryId);
+  insertUpload(ctx.db, id, repositoryId, ctx.now());
   return { id, size: 0 };
 }
 
@@ -52,7 +52,7 @@ function sessionOf(ctx: RegistryContext, name: string, id: string): { repository
 async function sizeOnDisk(ctx: RegistryContext, id: string, recorded: number): Promise<number> {
   const onDisk = await ctx.uploads.size(id);
   if (onDisk === undefined || onDisk === recorded) return recorded;
-  setUploadSize(ctx.db, id, onDisk);
+  setUploadSize(ctx.db, id, onDisk, ctx.now());
   return onDisk;
 }
 
@@ -85,7 +85,7 @@ async function writeChunk(ctx: RegistryContext, name: string, id: string, body: 
     } finally {
       // Whatever reached the disk is the new resume point, even if the client vanished mid-chunk.
       const onDisk = await ctx.uploads.size(id);
-      if (onDisk !== undefined) setUploadSize(ctx.db, id, onDisk);
+      if (onDisk !== undefined) setUploadSize(ctx.db, id, onDisk, ctx.now());
     }
   }
   if (range && size !== range.end + 1) {
@@ -104,9 +104,13 @@ export async function finishUpload(ctx: RegistryContext, name: string, id: strin
     if (body) await writeChunk(ctx, name, id, body, undefined);
     const { repositoryId } = sessionOf(ctx, name, id);
     let size: number;
+    const pending = ctx.store.pending(digest);
     try {
-      size = await ctx.store.commitUpload(id, digest);
+      await pending.adopt(ctx.uploads.path(id));
+      pending.verify();
+      size = await pending.commit();
     } catch (e) {
+      await pending.discard();
       if (e instanceof DigestMismatch) {
         // The session is spent: the bytes do not match and must not be retried into the store.
         await cancelUpload(ctx, name, id);

@@ -33,7 +33,7 @@ export interface NewManifest {
 }
 
 /** Inserts a manifest and its references unless the same digest is already stored; returns its id. */
-export function insertManifest(db: Db, m: NewManifest): number {
+export function insertManifest(db: Db, m: NewManifest, now: number): number {
   const existing = findManifest(db, m.repositoryId, m.digest);
   if (existing) return existing.id;
   const row = db
@@ -47,7 +47,7 @@ export function insertManifest(db: Db, m: NewManifest): number {
       artifactType: m.artifactType ?? null,
       subjectDigest: m.subjectDigest ?? null,
       annotations: m.annotations ? JSON.stringify(m.annotations) : null,
-      createdAt: Date.now(),
+      createdAt: now,
     })
     .returning({ id: manifests.id })
     .get();

@@ -28,8 +28,7 @@ export function findTag(db: Db, repositoryId: number, name: string): TagRow | un
 }
 
 /** Points a tag at a manifest, creating it if needed. `confirmedAt` is set for upstream-confirmed tags. */
-export function upsertTag(db: Db, repositoryId: number, name: string, manifestId: number, confirmedAt: number | null): void {
-  const now = Date.now();
+export function upsertTag(db: Db, repositoryId: number, name: string, manifestId: number, confirmedAt: number | null, now: number): void {
   db.insert(tags)
     .values({ repositoryId, name, manifestId, updatedAt: now, confirmedAt })
     .onConflictDoUpdate({ target: [tags.repositoryId, tags.name], set: { manifestId, updatedAt: now, confirmedAt } })

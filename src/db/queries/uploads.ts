@@ -3,8 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { uploads } from "../schema.ts";
 
-export function insertUpload(db: Db, id: string, repositoryId: number): void {
-  const now = Date.now();
+export function insertUpload(db: Db, id: string, repositoryId: number, now: number): void {
   db.insert(uploads).values({ id, repositoryId, size: 0, createdAt: now, updatedAt: now }).run();
 }
 
@@ -12,8 +11,8 @@ export function findUpload(db: Db, id: string): { repositoryId: number; size: nu
   return db.select({ repositoryId: uploads.repositoryId, size: uploads.size }).from(uploads).where(eq(uploads.id, id)).get();
 }
 
-export function setUploadSize(db: Db, id: string, size: number): void {
-  db.update(uploads).set({ size, updatedAt: Date.now() }).where(eq(uploads.id, id)).run();
+export function setUploadSize(db: Db, id: string, size: number, now: number): void {
+  db.update(uploads).set({ size, updatedAt: now }).where(eq(uploads.id, id)).run();
 }
 
 export function deleteUpload(db: Db, id: string): void {

@@ -1,0 +1,86 @@
+// The ONE way bytes enter the store, for upstream downloads and client uploads
+// alike: into a temporary file under tmp/ (hashed as they pass, or hashed when
+// a finished upload is adopted), verified against the digest (and the size,
+// when known), fsynced, and only then renamed under blobs/. A crash at any
+// point leaves a file in tmp/, which the next start removes, or the verified
+// file: never partial content under a digest.
+import { type FileHandle, open } from "node:fs/promises";
+import { Digester, parseDigest } from "../oci/digest.ts";
+import { DigestMismatch, SizeMismatch } from "./errors.ts";
+import { hashFile, pipeToFile, promote, removeQuietly } from "./files.ts";
+
+export class PendingBlob {
+  /** Bytes in the temporary file so far. */
+  bytes = 0;
+  private file: FileHandle | undefined;
+  private digester: Digester;
+  private verified = false;
+  /** The digest of an adopted file (hashed whole, not as it streamed in). */
+  private adopted: string | undefined;
+
+  constructor(
+    readonly digest: string,
+    /** The temporary file under tmp/ (readers of a download in progress tail it). */
+    readonly path: string,
+    /** Where the verified file goes. */
+    readonly finalPath: string,
+  ) {
+    this.digester = new Digester(parseDigest(digest)!.algorithm);
+  }
+
+  /** Creates the temporary file, so that readers can open it before the first byte. */
+  async open(): Promise<void> {
+    this.file ??= await open(this.path, "w");
+  }
+
+  /** Appends a stream, hashing it; `onChunk` sees each chunk once it is written. */
+  async append(source: ReadableStream<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<number> {
+    await this.open();
+    await pipeToFile(source, this.file!, {
+      digester: this.digester,
+      onChunk: (chunk) => {
+        this.bytes += chunk.byteLength;
+        onChunk?.(chunk);
+      },
+    });
+    return this.bytes;
+  }
+
+  /** Takes over a finished file (a client's upload): moved into tmp/ first, so nobody can append to it while it is hashed. */
+  async adopt(from: string): Promise<void> {
+    await promote(from, this.path);
+    const { bytes, digest } = await hashFile(this.path, this.digester.algorithm);
+    this.bytes = bytes;
+    this.adopted = digest;
+    this.file = await open(this.path, "r+");
+  }
+
+  /** Throws DigestMismatch or SizeMismatch unless the bytes are exactly the blob's. */
+  verify(expectedSize?: number): void {
+    const actual = this.adopted ?? this.digester.digest();
+    if (actual !== this.digest) throw new DigestMismatch(this.digest, actual);
+    if (expectedSize !== undefined && this.bytes !== expectedSize) throw new SizeMismatch(expectedSize, this.bytes);
+    this.verified = true;
+  }
+
+  /** fsyncs and renames the verified file into the store; returns its size. */
+  async commit(): Promise<number> {
+    if (!this.verified) throw new Error(`PendingBlob.commit before verify (${this.digest})`);
+    await this.file!.sync();
+    await this.close();
+    await promote(this.path, this.finalPath);
+    return this.bytes;
+  }
+
+  /** Removes the temporary file (any failure: nothing is kept). */
+  async discard(): Promise<void> {
+    await this.close();
+    await removeQuietly(this.path);
+  }
+
+  private async close(): Promise<void> {
+    const f = this.file;
+    this.file = undefined;
+    await f?.close().catch(() => {});
+  }
+}
