@@ -5,6 +5,8 @@ import { Hono } from "hono";
 import type { RegistryContext } from "../registry/context.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
+import { toApiAnswer } from "./errors.ts";
+
 
 export interface AdminDeps {
   registry: RegistryContext;
@@ -18,19 +20,12 @@ export type AdminRoutes = (app: Hono, deps: AdminDeps) => void;
 export function createAdminApi(deps: AdminDeps, resources: AdminRoutes[]): Hono {
   const app = new Hono().basePath("/api/v1");
   app.onError((e, c) => {
-    const status = (e as { status?: number }).status;
-    if (typeof status === "number" && status >= 400 && status < 500) return c.json({ error: e.message }, status as 400);
+    const answer = toApiAnswer(e);
+    if (answer) return c.json(answer.body, answer.status);
     deps.log.error("admin request failed", { path: c.req.path, error: String(e) });
     return c.json({ error: "internal error; see the regcache log" }, 500);
   });
   for (const add of resources) add(app, deps);
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.path}` }, 404));
   return app;
-}
-
-/** A client error of the admin API (400, 404, 409) with a message for the operator. */
-export class ApiError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string) {
-    super(message);
-  }
 }

@@ -1,7 +1,7 @@
 // Request bodies of the immutability endpoints, validated field by field so
 // that a 400 names the field and what was expected.
 import * as v from "valibot";
-import { ApiError } from "./app.ts";
+import { ApiError } from "./errors.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -8,9 +8,9 @@
 // Handlers parse and shape; the work and the logging are in policy/.
 import type { Context, Next } from "hono";
 import type { Immutability } from "../policy/index.ts";
-import { ApiError, type AdminRoutes } from "./app.ts";
+import type { AdminRoutes } from "./app.ts";
+import { ApiError } from "./errors.ts";
 import { createBody, readBody, tagBody, updateBody } from "./immutability-body.ts";
-import { toApiAnswer } from "./immutability-errors.ts";
 import { dryRunJson, policyJson, tagJson } from "./immutability-json.ts";
 import { type AdminTarget, parseAdminPath } from "./immutability-paths.ts";
 
@@ -86,14 +86,9 @@ export function immutabilityRoutes(im: Immutability): AdminRoutes {
       const target = parseAdminPath(url.pathname.replace(/^\/api\/v1\//, ""), c.req.method);
       // Not ours: other resources may serve other paths under /repository/.
       if (!target) return next();
-      try {
-        const response = await dispatch(im, target, c.req.raw, url);
-        return response ?? c.json({ error: `${c.req.method} is not supported on ${url.pathname.slice(0, 200)}` }, 405);
-      } catch (e) {
-        const answer = toApiAnswer(e);
-        if (answer) return c.json(answer.body, answer.status);
-        throw e;
-      }
+      const response = await dispatch(im, target, c.req.raw, url);
+      if (!response) throw new ApiError(405, `${c.req.method} is not supported on ${url.pathname.slice(0, 200)}`);
+      return response;
     };
     for (const path of ["/organization/*", "/repository/*", "/immutabilitypolicy", "/immutabilitypolicy/*"]) app.all(path, handle);
   };

@@ -8,9 +8,10 @@
 //   GET  /api/v1/prefetch/schedules         the cron schedules, next and last runs
 //   POST /api/v1/prefetch/schedules/{name}/run   run one now; answers when it finished (?wait=false: at once)
 import * as v from "valibot";
-import { InvalidImageRef, PrefetchNotFound, UnknownUpstream } from "../prefetch/errors.ts";
+import { PrefetchNotFound } from "../prefetch/errors.ts";
 import type { PrefetchApi } from "../prefetch/service.ts";
-import { ApiError, type AdminRoutes } from "./app.ts";
+import type { AdminRoutes } from "./app.ts";
+import { ApiError } from "./errors.ts";
 
 const pullBody = v.strictObject(
   {
@@ -19,21 +20,6 @@ const pullBody = v.strictObject(
   },
   "expected a JSON object",
 );
-
-/** Domain errors of the prefetcher as the admin API's 4xx. */
-function asApiError(e: unknown): unknown {
-  if (e instanceof InvalidImageRef || e instanceof UnknownUpstream) return new ApiError(400, e.message);
-  if (e instanceof PrefetchNotFound) return new ApiError(404, e.message);
-  return e;
-}
-
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw asApiError(e);
-  }
-}
 
 async function readJson(request: Request): Promise<unknown> {
   try {
@@ -63,13 +49,13 @@ export function prefetchRoutes(prefetch: () => PrefetchApi): AdminRoutes {
     app.post("/prefetch/pulls", async (c) => {
       const parsed = v.safeParse(pullBody, await readJson(c.req.raw));
       if (!parsed.success) throw new ApiError(400, parsed.issues[0].message);
-      const run = guard(() => prefetch().startPull(parsed.output.refs, parsed.output.platforms));
+      const run = prefetch().startPull(parsed.output.refs, parsed.output.platforms);
       return c.json(run, 202, { Location: `/api/v1/prefetch/pulls/${run.id}` });
     });
-    app.get("/prefetch/pulls/:id", (c) => c.json(guard(() => prefetch().pull(c.req.param("id")))));
+    app.get("/prefetch/pulls/:id", (c) => c.json(prefetch().pull(c.req.param("id"))));
     app.get("/prefetch/schedules", (c) => c.json({ schedules: prefetch().schedules() }));
     app.post("/prefetch/schedules/:name/run", async (c) => {
-      const running = guard(() => prefetch().runSchedule(c.req.param("name")));
+      const running = prefetch().runSchedule(c.req.param("name"));
       if (new URL(c.req.url).searchParams.get("wait") === "false") {
         running.catch(() => {});
         return c.json({ started: true }, 202);
@@ -77,7 +63,7 @@ export function prefetchRoutes(prefetch: () => PrefetchApi): AdminRoutes {
       try {
         return c.json({ ok: true, result: await running });
       } catch (e) {
-        if (e instanceof PrefetchNotFound) throw asApiError(e);
+        if (e instanceof PrefetchNotFound) throw e;
         // The run itself failed (upstream down): a result to report, not an API error.
         return c.json({ ok: false, error: (e as Error).message, failure: (e as { failure?: string }).failure ?? "internal" });
       }
