@@ -81,7 +81,7 @@ describe("the last byte waits for the digest check", () => {
     const { reader, got } = await readAtLeast(out.body!, size - 1);
     expect(got).toBe(size - 1);
     expect(kit.pt.blobs.progress("hub", image.layer.digest)).toBe(size);
-    let last: ReadableStreamReadResult<Uint8Array> | undefined;
+    let last: { done: boolean; value?: Uint8Array } | undefined;
     const next = reader.read().then((r) => (last = r));
     await settle();
     expect(last).toBeUndefined();

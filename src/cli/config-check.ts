@@ -6,9 +6,9 @@ import type { CliIo } from "./io.ts";
 
 export function configCheck(args: string[], io: CliIo): number {
   const { values } = parse(args, { config: { type: "string" } });
-  const { config, source } = loadConfig(values.config, io.env);
+  const { config, source, label } = loadConfig(values.config, io.env);
   // Every check `regcache serve` makes before it starts, secrets files included.
-  resolveConfig(config, source);
+  resolveConfig(config, label);
   io.stdout.write(`${source}: ok (listen ${config.server.listen.hostname}:${config.server.listen.port}, storage ${config.storage.path}, ${config.upstream.length} upstream(s))\n`);
   return 0;
 }

@@ -9,8 +9,8 @@ import type { CliIo } from "./io.ts";
 
 export async function serve(args: string[], io: CliIo): Promise<number> {
   const { values } = parse(args, { config: { type: "string" } });
-  const { config, source } = loadConfig(values.config, io.env);
-  const resolved = resolveConfig(config, source);
+  const { config, source, label } = loadConfig(values.config, io.env);
+  const resolved = resolveConfig(config, label);
   const out = batchedWriter((chunk) => io.stdout.write(chunk));
   // Whatever way the process ends, the last lines are not lost.
   process.once("exit", out.flush);

@@ -29,18 +29,20 @@ export interface LoadedConfig {
   config: Config;
   /** The file it came from, or "embedded defaults". */
   source: string;
+  /** How error messages name it: the file's name, or "embedded defaults". */
+  label: string;
 }
 
 export function loadConfig(flag: string | undefined, env: Record<string, string | undefined>): LoadedConfig {
   const path = findConfigPath(flag, env);
-  if (!path) return { config: parseConfigText(EMBEDDED_DEFAULTS_TOML, "embedded defaults"), source: "embedded defaults" };
+  if (!path) return { config: parseConfigText(EMBEDDED_DEFAULTS_TOML, "embedded defaults"), source: "embedded defaults", label: "embedded defaults" };
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
     throw new ConfigError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  return { config: parseConfigText(text, basename(path)), source: path };
+  return { config: parseConfigText(text, basename(path)), source: path, label: basename(path) };
 }
 
 export function parseConfigText(text: string, label: string): Config {

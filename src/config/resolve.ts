@@ -1,8 +1,10 @@
 // The checks that need more than the config's text: the files it names
 // (passwords, CA certificates, the admin token) and what the upstream client
-// refuses (plain http:// without insecure). `regcache serve`
+// refuses (plain http:// without insecure), and a storage path that cannot be a directory. `regcache serve`
 // starts from what this returns and `regcache config check` runs the same
 // function, so the two never disagree about a config.
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { ConfigError } from "./load.ts";
 import type { Config, UpstreamConfig } from "./schema.ts";
 import { readAdminToken, readConfigFile } from "./secrets.ts";
@@ -45,9 +47,25 @@ function upstreamSettings(u: UpstreamConfig, index: number): UpstreamSettings {
   };
 }
 
+/** storage.path must be a directory, or creatable: its nearest existing ancestor a directory. */
+function checkStoragePath(path: string): void {
+  for (let p = resolve(path); ; p = dirname(p)) {
+    let stats;
+    try {
+      stats = statSync(p);
+    } catch {
+      if (dirname(p) === p) return;
+      continue;
+    }
+    if (stats.isDirectory()) return;
+    throw new ConfigError(`storage.path: ${p} is not a directory`);
+  }
+}
+
 /** Throws ConfigError naming `label` (the file) and the key. */
 export function resolveConfig(config: Config, label: string): ResolvedConfig {
   try {
+    checkStoragePath(config.storage.path);
     return { config, upstreams: config.upstream.map(upstreamSettings), adminToken: readAdminToken(config.server.admin_token_file) };
   } catch (e) {
     if (e instanceof ConfigError && !e.message.startsWith(`${label}:`)) throw new ConfigError(`${label}: ${e.message}`);

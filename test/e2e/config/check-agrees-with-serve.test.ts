@@ -1,0 +1,94 @@
+// `regcache config check` and `regcache serve` agree on every config: check
+// exits 0 exactly when serve starts, and for a config serve refuses, both exit
+// 1 with the same one-line reason naming the file and the key. Table-driven,
+// against the compiled binary.
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { freePort } from "../../helpers/ports.ts";
+import { runCommand, spawnProcess } from "../../helpers/processes.ts";
+import { makeTempDir } from "../../helpers/temp-dirs.ts";
+import { BINARY } from "../regcache-process.ts";
+
+const temp = makeTempDir("regcache-config-agree-");
+afterAll(() => temp.remove());
+const dir = temp.path;
+writeFileSync(join(dir, "password"), "s3cret\n");
+writeFileSync(join(dir, "token"), "admin-token\n");
+writeFileSync(join(dir, "empty"), "");
+writeFileSync(join(dir, "a-file"), "not a directory");
+
+const upstream = (extra = "", url = "https://up.invalid") => `[[upstream]]\nname = "up"\nurl = "${url}"\n${extra}\n`;
+
+/** [what, TOML after [server] listen and [storage] path, the refusal (a key path), or null for a config that serves]. */
+const CASES: [string, string, RegExp | null][] = [
+  ["the minimal config", upstream(), null],
+  ["plain http with insecure = true", upstream("insecure = true", "http://127.0.0.1:9"), null],
+  ["plain http without insecure", upstream("", "http://127.0.0.1:9"), /upstream\[0\] \(up\)\.url: plain http:\/\/ needs insecure = true/],
+  ["a URL that is not http(s)", upstream("", "ftp://up.invalid"), /upstream\[0\] \(up\)\.url/],
+  ["a readable password_file with a username", upstream(`username = "u"\npassword_file = "${join(dir, "password")}"`), null],
+  ["a password_file that does not exist", upstream(`username = "u"\npassword_file = "${join(dir, "nope")}"`), /upstream\[0\] \(up\)\.password_file: cannot read/],
+  ["a password_file without a username", upstream(`password_file = "${join(dir, "password")}"`), /upstream\[0\] \(up\)\.password_file: set username too/],
+  ["a ca_file that does not exist", upstream(`ca_file = "${join(dir, "nope.pem")}"`), /upstream\[0\] \(up\)\.ca_file: cannot read/],
+  ["an admin_token_file that does not exist", `ADMIN${join(dir, "nope")}\n${upstream()}`, /server\.admin_token_file: cannot read/],
+  ["an empty admin_token_file", `ADMIN${join(dir, "empty")}\n${upstream()}`, /server\.admin_token_file: .* is empty/],
+  ["a readable admin_token_file", `ADMIN${join(dir, "token")}\n${upstream()}`, null],
+  ["a bad duration", upstream(`ttl = "soon"`), /upstream\[0\]\.ttl: expected a duration/],
+  ["an unknown key", upstream(`tll = "1h"`), /upstream\[0\]\.tll: unknown key/],
+  ["a dangling default_upstream", `DEFAULT\n${upstream()}`, /server\.default_upstream/],
+  ["a bad cron expression", `${upstream()}[prefetch]\nsweep = "every day"\n`, /prefetch\.sweep/],
+  ["a storage path under a file", `STORAGE${join(dir, "a-file", "data")}\n${upstream()}`, /storage\.path: .*not a directory/],
+];
+
+async function configFor(name: string, body: string): Promise<{ file: string; port: number }> {
+  const port = await freePort();
+  const storage = join(dir, name.replace(/\W+/g, "-"), "storage");
+  mkdirSync(join(dir, name.replace(/\W+/g, "-")), { recursive: true });
+  let server = `[server]\nlisten = "127.0.0.1:${port}"\nshutdown_grace = "1s"\n`;
+  let storagePath = storage;
+  body = body.replace(/^ADMIN(.*)$/m, (_, p) => ((server += `admin_token_file = "${p}"\n`), ""));
+  body = body.replace(/^DEFAULT$/m, () => ((server += `default_upstream = "nope"\n`), ""));
+  body = body.replace(/^STORAGE(.*)$/m, (_, p) => ((storagePath = p), ""));
+  const file = join(dir, `${name.replace(/\W+/g, "-")}.toml`);
+  writeFileSync(file, `${server}[storage]\npath = "${storagePath}"\n${body}`);
+  chmodSync(file, 0o644);
+  return { file, port };
+}
+
+/** Starts serve and returns "started", or the exit code and stderr when it refused. */
+async function serveOutcome(file: string): Promise<{ started: true } | { started: false; code: number | null; stderr: string }> {
+  const child = spawnProcess(BINARY, ["serve", "--config", file], { name: "regcache serve" });
+  const started = child.waitForLine(/"msg":"regcache started"/, 20_000, "stdout").then(() => true as const);
+  const exited = child.exited.then(() => false as const);
+  const outcome = await Promise.race([started, exited]);
+  if (outcome) {
+    await child.stop("SIGTERM", 5_000);
+    return { started: true };
+  }
+  started.catch(() => {});
+  const status = await child.exited;
+  return { started: false, code: status.code, stderr: child.text().stderr };
+}
+
+describe("config check and serve agree", () => {
+  for (const [what, body, refusal] of CASES) {
+    test(`${what}: ${refusal ? "both refuse it, naming the key" : "check says ok and serve starts"}`, async () => {
+      const { file } = await configFor(what, body);
+      const check = await runCommand(BINARY, ["config", "check", "--config", file], { allowFailure: true });
+      const served = await serveOutcome(file);
+      if (refusal === null) {
+        expect(check.code, check.stderr).toBe(0);
+        expect(served).toEqual({ started: true });
+        return;
+      }
+      expect(check.code).toBe(1);
+      expect(check.stderr).toMatch(new RegExp(`^regcache: ${basename(file).replace(".", "\\.")}: `));
+      expect(check.stderr).toMatch(refusal);
+      expect(served.started).toBe(false);
+      if (served.started) return;
+      expect(served.code).toBe(1);
+      // The same reason, word for word.
+      expect(served.stderr.trim().split("\n").at(-1)).toBe(check.stderr.trim().split("\n").at(-1));
+    });
+  }
+});
