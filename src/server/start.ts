@@ -19,6 +19,7 @@ import { createPrefetcher } from "../prefetch/service.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { Metrics } from "../telemetry/metrics.ts";
 import { VERSION } from "../version.ts";
+import { createOperator } from "../status/create.ts"; // operator (issue 15)
 
 export interface Running {
   port: number;
@@ -47,7 +48,8 @@ export async function startServer(config: Config, platform: Platform, log: Logge
   const admin = createAdminApi({ registry, log, metrics }, [immutabilityRoutes(immutability), prefetchRoutes(() => prefetcher.api)]);
   const gate = adminAccess(readAdminToken(config.server.admin_token_file));
   const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
-  const app = createApp({ registry, platform, log, metrics, pullThrough, extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] });
+  const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: gate }); // operator (issue 15)
+  const app = createApp({ registry, platform, log, metrics, pullThrough, operator, extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] });
 
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
@@ -57,6 +59,7 @@ export async function startServer(config: Config, platform: Platform, log: Logge
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
       log.info("shutting down", { reason, grace_ms: config.server.shutdown_grace });
+      operator.readiness.markShuttingDown(); // operator (issue 15): /readyz answers 503 from here on
       const graceful = server.stop(false);
       const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.server.shutdown_grace))]);
       if (timedOut) {
