@@ -63,7 +63,8 @@ export interface QueueCounts {
 }
 
 export function prefetchQueueCounts(db: Db, now: number): QueueCounts {
-  const row = db.get<QueueCounts>(sql`
+  // db.all, not db.get: on this driver get() of raw SQL returns the row as an array.
+  const [row] = db.all<QueueCounts>(sql`
     select coalesce(sum(state = 'queued'), 0) as queued,
            coalesce(sum(state = 'queued' and next_try_at <= ${now}), 0) as due,
            coalesce(sum(state = 'failed'), 0) as failed
