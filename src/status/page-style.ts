@@ -6,7 +6,7 @@ export const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; padding: 16px; max-width: 1100px; }
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 24px 0 8px; }
 .meta, .muted { color: var(--muted); }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 12px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); gap: 12px; align-items: start; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
@@ -15,7 +15,7 @@ td.num, th.num { text-align: right; }
 .state { font-weight: 600; text-transform: uppercase; font-size: 12px; padding: 1px 6px; border-radius: 4px; color: #fff; }
 .state-up { background: var(--ok); } .state-down { background: var(--bad); } .state-unknown { background: var(--muted); }
 .bar { height: 14px; background: color-mix(in srgb, var(--muted) 25%, transparent); border-radius: 3px; overflow: hidden; }
-.bar > div { height: 100%; background: var(--ok); }
+.bar > div { height: 100%; min-width: 3px; background: var(--ok); }
 .bar.high > div { background: var(--warn); } .bar.full > div { background: var(--bad); }
 .chart { width: 100%; height: 60px; display: block; }
 .chart rect.good { fill: var(--ok); } .chart rect.fair { fill: var(--warn); } .chart rect.poor { fill: var(--bad); }

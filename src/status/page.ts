@@ -27,7 +27,7 @@ function diskPanel(d: DiskUse): Html {
   return html`<div class="card" id="disk"><div>Disk</div>
 <div class="big">${bytes(d.usedBytes)} <span class="muted">${against} ${bytes(d.limitBytes)}</span></div>
 <div class="bar ${level}" id="disk-bar" role="meter" aria-valuemin="0" aria-valuemax="${d.limitBytes}" aria-valuenow="${d.usedBytes}" data-used="${d.usedBytes}" data-limit="${d.limitBytes}"><div style="width:${(used * 100).toFixed(1)}%"></div></div>
-<div class="muted">${bytes(d.freeBytes)} free on the filesystem (${bytes(d.filesystemBytes)})</div></div>`;
+<div class="muted">${percent(used)} used · ${bytes(d.freeBytes)} free on the filesystem (${bytes(d.filesystemBytes)})</div></div>`;
 }
 
 function ratioPanel(s: StatusSnapshot): Html {
@@ -43,7 +43,7 @@ function imageRows(rows: ImageRow[]): Html[] {
     const complete = r.missingBlobs === 0 && r.missingChildren === 0;
     const share = r.totalBytes > 0 ? r.storedBytes / r.totalBytes : 1;
     const missing = [r.missingBlobs && `${r.missingBlobs} blobs`, r.missingChildren && `${r.missingChildren} children`].filter(Boolean).join(", ");
-    return html`<tr class="image" data-complete="${complete}"><td>${r.repository}:${r.tag}<div class="muted">${r.digest.slice(0, 19)}</div></td>
+    return html`<tr class="image" data-complete="${String(complete)}"><td>${r.repository}:${r.tag}<div class="muted">${r.digest.slice(0, 19)}</div></td>
 <td>${complete ? "complete" : html`${percent(share)} <span class="muted">missing ${missing}</span>`}</td><td class="num">${bytes(r.totalBytes)}</td></tr>`;
   });
 }
@@ -63,7 +63,7 @@ ${table("images-table", i.rows, "nothing cached yet")}
 
 function policiesPanel(s: StatusSnapshot): Html {
   const rows = s.policies.map(
-    (p) => html`<tr class="policy" data-active="${p.active}"><td>${p.active ? "active" : "inactive"}</td><td>${p.namespace}</td><td>${p.repository ?? html`<span class="muted">whole namespace</span>`}</td>
+    (p) => html`<tr class="policy" data-active="${String(p.active)}"><td>${p.active ? "active" : "inactive"}</td><td>${p.namespace}</td><td>${p.repository ?? html`<span class="muted">whole namespace</span>`}</td>
 <td><code>${p.tagPattern}</code> ${p.tagPatternMatches ? "" : html`<span class="muted">(not matching)</span>`}</td></tr>`,
   );
   return html`<section id="policies"><h2>Immutability policies</h2><div class="scroll"><table><thead><tr><th>state</th><th>namespace</th><th>repository</th><th>tags</th></tr></thead>
