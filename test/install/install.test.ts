@@ -25,8 +25,8 @@ describe("install.sh into a staged root", () => {
   });
   afterEach(() => dir.remove());
 
-  test("installs the documented files with their modes, and a second run changes nothing", () => {
-    const first = install(root);
+  test("installs the documented files with their modes, with no network, and a second run changes nothing", () => {
+    const first = install(root, [], { offline: true });
     expect(first.stdout).toContain("staged install");
     expect(first.stdout).toContain("wrote /etc/regcache/regcache.toml");
     const once = tree(root);

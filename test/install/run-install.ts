@@ -16,9 +16,14 @@ export interface InstallRun {
   stderr: string;
 }
 
-/** install.sh `args` with DESTDIR=`root` (when given); `env` is merged over this process's. */
-export function runInstall(root: string | undefined, args: string[], env: Record<string, string> = {}): InstallRun {
-  const result = spawnSync("bash", [INSTALL_SH, ...args], {
+/**
+ * install.sh `args` with DESTDIR=`root` (when given); `env` is merged over this process's.
+ * `offline`: in a network namespace of its own (`unshare --net`: only a loopback that is
+ * down), which is how a test shows the script needs no network.
+ */
+export function runInstall(root: string | undefined, args: string[], env: Record<string, string> = {}, offline = false): InstallRun {
+  const [command, argv] = offline ? ["unshare", ["--net", "bash", INSTALL_SH, ...args]] : ["bash", [INSTALL_SH, ...args]];
+  const result = spawnSync(command, argv, {
     env: { ...process.env, ...env, ...(root ? { DESTDIR: root } : {}) },
     encoding: "utf8",
     timeout: 60_000,
@@ -27,8 +32,8 @@ export function runInstall(root: string | undefined, args: string[], env: Record
 }
 
 /** Like runInstall, but throws with the output unless it exited 0. */
-export function install(root: string, args: string[] = []): InstallRun {
-  const run = runInstall(root, ["--binary", BINARY, ...args]);
+export function install(root: string, args: string[] = [], options: { offline?: boolean } = {}): InstallRun {
+  const run = runInstall(root, ["--binary", BINARY, ...args], {}, options.offline);
   if (run.code !== 0) throw new Error(`install.sh ${args.join(" ")} exited ${run.code}:\n${run.stdout}${run.stderr}`);
   return run;
 }

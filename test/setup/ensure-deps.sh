@@ -12,7 +12,7 @@ set -euo pipefail
 # systemd: systemd-analyze for the unit's verify and security score (nothing is started);
 # chromium: the status page's screenshots and DOM; python3: the sd_notify socket stand-in.
 PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk systemd chromium python3)
-COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv systemd-analyze /usr/bin/chromium python3)
+COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv unshare systemd-analyze /usr/bin/chromium python3)
 
 fail() {
   echo "ensure-deps: $*" >&2
