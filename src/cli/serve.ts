@@ -5,6 +5,7 @@ import { startServer } from "../server/start.ts";
 import { batchedWriter } from "../telemetry/batched-writer.ts";
 import { createLogger } from "../telemetry/log.ts";
 import { parse } from "./args.ts";
+import { createNotifier } from "../platform/sd-notify.ts";
 import type { CliIo } from "./io.ts";
 
 export async function serve(args: string[], io: CliIo): Promise<number> {
@@ -17,8 +18,12 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   const log = createLogger(config.server.log_level, out.write);
   log.info("config loaded", { source });
   const running = await startServer(resolved, io.platform, log);
+  // Type=notify: systemd counts the service as started only now that it serves.
+  const notifier = createNotifier(io.env, io.platform.sendUnixDatagram?.bind(io.platform), log.warn.bind(log));
+  notifier.ready();
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
+      notifier.stopping();
       running.shutdown(signal).then(
         () => {
           out.flush();

@@ -22,6 +22,9 @@ const serverSection = v.strictObject({
   max_manifest_size: v.optional(size(), "4MiB"),
   /** Log level: "debug", "info", "warn", "error". Default "info". */
   log_level: v.optional(v.picklist(["debug", "info", "warn", "error"], `expected one of "debug", "info", "warn", "error"`), "info"),
+  // operator (issue 15):
+  /** Status page (/, /status) for anyone. Default false: the admin API's rule (loopback, or the admin token). */
+  status_public: v.optional(v.boolean("expected true or false"), false),
 });
 
 const storageSection = v.strictObject({

@@ -6,6 +6,7 @@ import { UpstreamError } from "../upstream/index.ts";
 import type { AppDeps, Env } from "./context.ts";
 import { errorResponse, toWireError } from "./errors.ts";
 import { requestLog } from "./request-log.ts";
+import { mountHealth } from "./health.ts"; // operator (issue 15)
 import { getCatalog } from "./routes/listing.ts";
 import { handleV2 } from "./routes/v2.ts";
 
@@ -29,7 +30,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.all("/v2/*", (c) => handleV2(deps, c));
 
   app.get("/metrics", () => new Response(deps.metrics.render(), { headers: { "Content-Type": "text/plain; version=0.0.4" } }));
-  app.get("/healthz", () => new Response("ok\n"));
+  // operator (issue 15): /healthz, /readyz, and the status page at / and /status.
+  mountHealth(app, deps.operator?.ready);
+  if (deps.operator) for (const path of ["/", "/status"]) app.get(path, (c) => deps.operator!.status(c.req.raw, c.env?.client));
   for (const extra of deps.extraRoutes ?? []) app.all(`${extra.prefix}/*`, (c) => extra.fetch(c.req.raw, c.env?.client));
 
   app.notFound((c) => errorResponse({ status: 404, code: "UNSUPPORTED", message: `no such endpoint: ${c.req.path.slice(0, 200)}` }, c.req.method));

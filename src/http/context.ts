@@ -6,6 +6,7 @@ import type { RepositoryResolver } from "../repository/types.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { ErrorMapper } from "./errors.ts";
+import type { OperatorSurface } from "../status/operator.ts"; // operator (issue 15)
 
 export interface AppDeps {
   /** The catalog and the manifest size limit; repositories themselves come from `repositories`. */
@@ -18,6 +19,8 @@ export interface AppDeps {
   /** Error mappings of the layers above the registry (upstream failures). */
   errorMappers?: ErrorMapper[];
   /** Extra routes mounted by main (admin API); kept out of http to keep imports pointing down. */
+  /** operator (issue 15): request hook, /readyz and the status page; absent in tests that do not need them. */
+  operator?: OperatorSurface;
   extraRoutes?: { prefix: string; fetch: (request: Request, client: ClientInfo | undefined) => Response | Promise<Response> }[];
 }
 

@@ -1,5 +1,6 @@
 // Platform for Bun: bun:sqlite, Bun.serve, and Bun.file (sendfile for whole files).
 import { Database } from "bun:sqlite";
+import { sendUnixDatagram } from "./unix-datagram-bun.ts";
 import type { Platform, RunningServer, ServeOptions, SqliteClient } from "./types.ts";
 
 export const bunPlatform: Platform = {
@@ -28,4 +29,6 @@ export const bunPlatform: Platform = {
   fileBody(path: string, start: number, end: number): BodyInit {
     return Bun.file(path).slice(start, end + 1);
   },
+
+  sendUnixDatagram,
 };

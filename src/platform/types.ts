@@ -54,4 +54,6 @@ export interface Platform {
   serve(options: ServeOptions): Promise<RunningServer>;
   /** A response body for bytes [start, end] (inclusive) of a file, streamed by the runtime's fastest path. */
   fileBody(path: string, start: number, end: number): BodyInit;
+  /** Sends one datagram to a unix socket (sd_notify); absent where the runtime has no way to. */
+  sendUnixDatagram?(path: string, message: string): void;
 }

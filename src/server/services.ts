@@ -40,6 +40,8 @@ export interface Services {
   pullThrough: PullThrough;
   /** Not started: the caller starts it once it is ready to serve. */
   prefetcher: Prefetcher;
+  /** Who may use the admin API (and, unless status_public, the status page). */
+  adminGate: (request: Request, client: ClientInfo | undefined) => Response | undefined;
   /** createApp's options, less the platform, the log and the metrics. */
   http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes">;
 }
@@ -74,6 +76,7 @@ export function buildServices(deps: ServiceDeps): Services {
     immutability,
     pullThrough,
     prefetcher,
+    adminGate: gate,
     http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] },
   };
 }

@@ -9,7 +9,9 @@ import { createApp } from "../http/app.ts";
 import type { Platform, RunningServer } from "../platform/types.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { VERSION } from "../version.ts";
+import { createOperator } from "../status/create.ts"; // operator (issue 15)
 import { buildServices } from "./services.ts";
+
 export interface Running {
   port: number;
   /** Stops accepting, waits for in-flight transfers up to the grace period, closes the database. */
@@ -25,7 +27,8 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const services = buildServices({ resolved, store, db: database.db, log, now });
   const { pullThrough, prefetcher } = services;
   prefetcher.start();
-  const app = createApp({ ...services.http, platform, log, metrics: services.metrics });
+  const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: services.adminGate }); // operator (issue 15)
+  const app = createApp({ ...services.http, platform, log, metrics: services.metrics, operator });
 
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
@@ -35,6 +38,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
       log.info("shutting down", { reason, grace_ms: config.server.shutdown_grace });
+      operator.readiness.markShuttingDown(); // operator (issue 15): /readyz answers 503 from here on
       const graceful = server.stop(false);
       const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.server.shutdown_grace))]);
       if (timedOut) {

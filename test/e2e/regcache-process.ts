@@ -25,6 +25,8 @@ export interface RegcacheOptions {
   extraToml?: string;
   /** storage.path; default a fresh folder in the instance's temp dir. */
   storageDir?: string;
+  /** Extra environment of the process (e.g. NOTIFY_SOCKET). */
+  env?: Record<string, string>;
   /** Default 20 s; Deno's first start compiles the sources. */
   startTimeoutMs?: number;
 }
@@ -116,7 +118,7 @@ export async function startRegcache(options: RegcacheOptions = {}): Promise<Regc
       name: `regcache(${runtime}) ${host}`,
       cwd: REPO_ROOT,
       // No $REGCACHE_CONFIG from the developer's shell can leak in.
-      env: { REGCACHE_CONFIG: undefined },
+      env: { REGCACHE_CONFIG: undefined, ...options.env },
       onLine: (line) => all.push(line),
     });
     try {

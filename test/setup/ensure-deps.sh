@@ -9,8 +9,10 @@ set -euo pipefail
 # squid-openssl, nginx-light: the squid kit and a stand-in CDN; apache2-utils: htpasswd
 # (docker-registry accepts only bcrypt entries); wrk: bench/ load.
 # No uidmap/fuse-overlayfs: podman runs as root with the vfs driver, which needs neither.
-PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk)
-COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv)
+# systemd: systemd-analyze for the unit's verify and security score (nothing is started);
+# chromium: the status page's screenshots and DOM; python3: the sd_notify socket stand-in.
+PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk systemd chromium python3)
+COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv unshare systemd-analyze /usr/bin/chromium python3)
 
 fail() {
   echo "ensure-deps: $*" >&2
