@@ -10,8 +10,8 @@ export class DigestMismatch extends Error {
 
 /** The byte count differs from what was announced. Nothing was kept. */
 export class SizeMismatch extends Error {
-  constructor(readonly expected: number, readonly actual: number) {
-    super(`received ${actual} bytes, expected ${expected}`);
+  constructor(readonly expected: number, readonly actual: number, what = "received") {
+    super(`${what === "received" ? "received" : `${what} says`} ${actual} bytes, expected ${expected}`);
     this.name = "SizeMismatch";
   }
 }

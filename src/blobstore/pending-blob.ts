@@ -33,11 +33,12 @@ export class PendingBlob {
     this.file ??= await open(this.path, "w");
   }
 
-  /** Appends a stream, hashing it; `onChunk` sees each chunk once it is written. */
-  async append(source: ReadableStream<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<number> {
+  /** Appends a stream, hashing it; more than `limit` bytes in all is SizeMismatch. `onChunk` sees each chunk once it is written. */
+  async append(source: ReadableStream<Uint8Array>, limit: number, onChunk?: (chunk: Uint8Array) => void): Promise<number> {
     await this.open();
     await pipeToFile(source, this.file!, {
       digester: this.digester,
+      limit: limit - this.bytes,
       onChunk: (chunk) => {
         this.bytes += chunk.byteLength;
         onChunk?.(chunk);

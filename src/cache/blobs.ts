@@ -1,7 +1,7 @@
 // Pull-through blobs (docs/architecture.md, "cold blob" and "joiner"):
 // cached → the verified file; not cached → join or start the one download of
 // that digest from this upstream and stream its bytes as they arrive.
-import { DigestMismatch, SizeMismatch } from "../blobstore/errors.ts";
+import { DigestMismatch, SizeMismatch, TooLarge } from "../blobstore/errors.ts";
 import { findBlob, findLinkedBlob } from "../db/queries/blobs.ts";
 import { isReferenced } from "../db/queries/manifests.ts";
 import { findRepositoryId } from "../db/queries/repositories.ts";
@@ -39,10 +39,26 @@ export class BlobCache {
     // when a download has stored verified bytes (downloads.ts).
     const known = this.stored(target, digest);
     if (known) return { kind: "file", cache: "HIT", digest, size: known.size, path: this.ctx.store.path(digest) };
-    const upstream = this.ctx.upstreams.get(target.upstream)!;
-    const download = this.ctx.downloads.get(target, digest, upstream.client);
+    const client = this.ctx.upstreams.get(target.upstream)!.client;
+    const downloads = this.ctx.downloads;
+    const ownDownload = downloads.find(target.upstream, digest) !== undefined && downloads.startedFor(target.upstream, digest) === target.remoteName;
+    if (options.head && !ownDownload) {
+      // A HEAD never waits for (or starts) a download of what may be gigabytes: the upstream's HEAD answers it.
+      const size = await client.blobSize(target.remoteName, digest).catch((e) => {
+        throw unknownUpstream(target.upstream, digest, e);
+      });
+      return { kind: "stream", cache: "MISS", digest, size, body: null };
+    }
+    if (downloads.find(target.upstream, digest) && !ownDownload) {
+      // A download started for another repository of this upstream: that repository's right
+      // to the blob is not this one's. One HEAD asks the upstream before this client joins.
+      await client.blobSize(target.remoteName, digest).catch((e) => {
+        throw unknownUpstream(target.upstream, digest, e);
+      });
+    }
+    const download = downloads.get(target, digest, client);
     await download.started.catch((e) => {
-      throw unknownUpstream(target.upstream, digest, e);
+      throw unknownUpstream(target.upstream, digest, asUpstreamFailure(target.upstream, e));
     });
     if (options.range) {
       // Ranges of a blob still arriving are rare (resumed pulls); serve them from the verified file.
@@ -65,6 +81,6 @@ function unknownUpstream(upstream: string, digest: string, e: unknown): unknown 
 
 /** Corrupt bytes from an upstream are its failure, not the client's. */
 export function asUpstreamFailure(upstream: string, e: unknown): unknown {
-  if (e instanceof DigestMismatch || e instanceof SizeMismatch) return new UpstreamError(upstream, "invalid-response", e.message);
+  if (e instanceof DigestMismatch || e instanceof SizeMismatch || e instanceof TooLarge) return new UpstreamError(upstream, "invalid-response", e.message);
   return e;
 }

@@ -6,7 +6,15 @@
 // client that arrives late still gets every byte from the start.
 import type { PendingBlob } from "../blobstore/pending-blob.ts";
 import type { BlobStore } from "../blobstore/store.ts";
+import { SizeMismatch } from "../blobstore/errors.ts";
 import type { BlobResult } from "../upstream/index.ts";
+
+export interface DownloadLimits {
+  /** The descriptor's size, when a stored manifest of the repository references the blob. */
+  expectedSize?: number;
+  /** storage.max_blob_size: the bound when neither the descriptor nor Content-Length gives a size. */
+  maxBytes: number;
+}
 
 export type DownloadState = "starting" | "running" | "done" | "failed";
 
@@ -14,7 +22,7 @@ export class Download {
   state: DownloadState = "starting";
   /** Bytes written to the temporary file so far. */
   written = 0;
-  /** Size announced by the upstream (Content-Length), if any. */
+  /** The blob's size: the descriptor's when a stored manifest gave it, else the upstream's Content-Length, if any. */
   size: number | undefined;
   error: Error | undefined;
   /** Every byte is written and matched the digest: clients may have the last byte, even
@@ -31,7 +39,13 @@ export class Download {
   private resolveStarted!: () => void;
   private rejectStarted!: (e: Error) => void;
 
-  constructor(readonly digest: string, store: BlobStore, fetch: () => Promise<BlobResult>, private readonly onChunk: (n: number) => void = () => {}) {
+  constructor(
+    readonly digest: string,
+    store: BlobStore,
+    fetch: () => Promise<BlobResult>,
+    private readonly limits: DownloadLimits,
+    private readonly onChunk: (n: number) => void = () => {},
+  ) {
     this.pending = store.pending(digest);
     this.tmpPath = this.pending.path;
     this.finalPath = this.pending.finalPath;
@@ -61,11 +75,18 @@ export class Download {
     const pending = this.pending;
     try {
       const upstream = await fetch();
-      this.size = upstream.size;
+      const { expectedSize, maxBytes } = this.limits;
+      if (expectedSize !== undefined && upstream.size !== undefined && upstream.size !== expectedSize) {
+        upstream.abort();
+        throw new SizeMismatch(expectedSize, upstream.size, "Content-Length");
+      }
+      this.size = expectedSize ?? upstream.size;
       await pending.open();
       this.state = "running";
       this.resolveStarted();
-      await pending.append(upstream.body, (chunk) => {
+      // Past its size the body is not this blob, whatever it is: stop at once rather than
+      // fill the disk with an endless stream nobody may be reading any more.
+      await pending.append(upstream.body, this.size ?? maxBytes, (chunk) => {
         this.written = pending.bytes;
         this.onChunk(chunk.byteLength);
         this.notify();

@@ -3,14 +3,16 @@
 // too, because bytes are untrusted until verified: a client of upstream A must
 // never read a stream that hostile upstream B is still sending. A finished
 // download records the blob; a failed one leaves nothing in the store.
-import { DigestMismatch, SizeMismatch } from "../blobstore/errors.ts";
+import { DigestMismatch, SizeMismatch, TooLarge } from "../blobstore/errors.ts";
+import { referencedSize } from "../db/queries/manifests.ts";
+import { findRepositoryId } from "../db/queries/repositories.ts";
 import type { BlobStore } from "../blobstore/store.ts";
 import type { Db } from "../db/client.ts";
 import { recordBlob } from "../db/queries/blobs.ts";
 import { ensureRepository } from "../db/queries/repositories.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { type BlobResult, UpstreamError, type UpstreamClient } from "../upstream/index.ts";
-import { Download } from "./download.ts";
+import { Download, type DownloadLimits } from "./download.ts";
 import type { CacheMetrics } from "./metrics.ts";
 import type { Target } from "./targets.ts";
 
@@ -21,8 +23,17 @@ const keyOf = (upstream: string, digest: string) => `${upstream}\u0000${digest}`
 
 export class BlobDownloads {
   private readonly active = new Map<string, Download>();
+  /** The remote repository each running download was started for. */
+  private readonly started = new Map<string, string>();
 
-  constructor(private readonly deps: { store: BlobStore; db: Db; log: Logger; metrics: CacheMetrics; now: () => number }) {}
+  constructor(private readonly deps: { store: BlobStore; db: Db; log: Logger; metrics: CacheMetrics; now: () => number; maxBlobBytes: number }) {}
+
+  /** The bounds of a download for this repository: the size its stored manifests give the blob, else max_blob_size. */
+  private limitsOf(target: Target, digest: string): DownloadLimits {
+    const repositoryId = findRepositoryId(this.deps.db, target.localName);
+    const expectedSize = repositoryId === undefined ? undefined : referencedSize(this.deps.db, repositoryId, digest);
+    return { expectedSize, maxBytes: this.deps.maxBlobBytes };
+  }
 
   /** The download of `digest` from `target`'s upstream, joining one in progress or starting one. */
   get(target: Target, digest: string, client: UpstreamClient, filter?: BodyFilter): Download {
@@ -35,8 +46,9 @@ export class BlobDownloads {
       const r = await client.blob(target.remoteName, digest);
       return filter ? { ...r, body: filter(r.body) } : r;
     };
-    const d = new Download(digest, store, fetch, (n) => metrics.bytesFetched.inc({ upstream: target.upstream }, n));
+    const d = new Download(digest, store, fetch, this.limitsOf(target, digest), (n) => metrics.bytesFetched.inc({ upstream: target.upstream }, n));
     this.active.set(key, d);
+    this.started.set(key, target.remoteName);
     metrics.inflight.set(this.active.size);
     d.finished.then(
       (size) => {
@@ -46,19 +58,21 @@ export class BlobDownloads {
         log.info("blob cached", { upstream: target.upstream, repository: target.remoteName, digest, bytes: size, duration_ms: now() - started });
       },
       (e: Error) => {
-        const mismatch = e instanceof DigestMismatch || e instanceof SizeMismatch;
+        const mismatch = e instanceof DigestMismatch || e instanceof SizeMismatch || e instanceof TooLarge;
         metrics.downloads.inc({ upstream: target.upstream, result: mismatch ? "digest-mismatch" : "failed" });
-        if (e instanceof UpstreamError) metrics.upstreamFailures.inc({ upstream: target.upstream, class: e.failure });
+        const failure = e instanceof UpstreamError ? e.failure : mismatch ? "invalid-response" : undefined;
+        if (failure) metrics.upstreamFailures.inc({ upstream: target.upstream, class: failure });
         log.warn(mismatch ? "upstream sent corrupt blob; nothing cached" : "blob download failed", {
           upstream: target.upstream,
           repository: target.remoteName,
           digest,
           error: e.message,
-          ...(e instanceof UpstreamError ? { upstream_failure: e.failure } : {}),
+          ...(failure ? { upstream_failure: failure } : {}),
         });
       },
     ).finally(() => {
       this.active.delete(key);
+      this.started.delete(key);
       metrics.inflight.set(this.active.size);
     });
     return d;
@@ -67,6 +81,11 @@ export class BlobDownloads {
   /** The download of `digest` from `upstream` in progress, if any. */
   find(upstream: string, digest: string): Download | undefined {
     return this.active.get(keyOf(upstream, digest));
+  }
+
+  /** The remote repository a running download of `digest` from `upstream` was started for. */
+  startedFor(upstream: string, digest: string): string | undefined {
+    return this.started.get(keyOf(upstream, digest));
   }
 
   /** Downloads in progress (for shutdown and tests). */

@@ -5,19 +5,20 @@ import { findRepositoryId } from "../db/queries/repositories.ts";
 import { listTagNames } from "../db/queries/tags.ts";
 import { NameUnknown, Unsupported } from "../repository/errors.ts";
 import type { Repository } from "../repository/types.ts";
-import { UpstreamError } from "../upstream/index.ts";
+import { MAX_TAGS, type TagList, UpstreamError } from "../upstream/index.ts";
 import type { BlobCache } from "./blobs.ts";
 import type { CacheContext } from "./context.ts";
 import type { ManifestCache } from "./manifests.ts";
+import type { SingleFlight } from "./single-flight.ts";
 import type { Target } from "./targets.ts";
 
-/** Upper bound on one page of tags from an upstream, whatever `n` the client asks for. */
-const MAX_TAGS = 10_000;
 
 export interface CachedParts {
   ctx: CacheContext;
   manifests: ManifestCache;
   blobs: BlobCache;
+  /** Identical listings asked at once share one upstream listing (each may cost 16 MiB). */
+  tagFlights: SingleFlight<TagList>;
   /** The referrers regcache stored for this repository (the same listing as a local one). */
   referrers: Repository["referrers"];
 }
@@ -45,8 +46,10 @@ export function cachedRepository(parts: CachedParts, target: Target): Repository
     async tags(n, last) {
       const limit = Math.min(n ?? MAX_TAGS, MAX_TAGS);
       try {
-        const all = (await ctx.upstreams.get(target.upstream)!.client.tags(target.remoteName)).sort();
-        return { items: all.filter((t) => last === undefined || t > last).slice(0, limit) };
+        const client = ctx.upstreams.get(target.upstream)!.client;
+        const listed = await parts.tagFlights.run(`${target.localName}\u0000${limit}\u0000${last ?? ""}`, () => client.tags(target.remoteName, { limit, last }));
+        const after = listed.tags.filter((t) => last === undefined || t > last).sort();
+        return { items: after.slice(0, limit), more: listed.more || after.length > limit };
       } catch (e) {
         if (!(e instanceof UpstreamError)) throw e;
         // A repository the upstream does not know is unknown here too (NAME_UNKNOWN), not an outage.

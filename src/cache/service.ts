@@ -6,13 +6,14 @@ import type { Config } from "../config/schema.ts";
 import type { UpstreamSettings } from "../config/resolve.ts";
 import type { Db } from "../db/client.ts";
 import { recordBlob } from "../db/queries/blobs.ts";
-import { ensureRepository, findRepositoryId } from "../db/queries/repositories.ts";
+import { ensureRepository } from "../db/queries/repositories.ts";
 import { MANIFEST_TYPES } from "../oci/media-types.ts";
 import type { TagGuard } from "../repository/guard.ts";
 import type { Repository } from "../repository/types.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
-import { createUpstreamClient, UpstreamError, type UpstreamClient } from "../upstream/index.ts";
+import { createUpstreamClient, type TagList, UpstreamError, type UpstreamClient } from "../upstream/index.ts";
+import { SingleFlight } from "./single-flight.ts";
 import { BlobCache } from "./blobs.ts";
 import type { CacheContext, CachedUpstream, ManifestStoredHook } from "./context.ts";
 import { type BodyFilter, BlobDownloads } from "./downloads.ts";
@@ -102,13 +103,14 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
     guard: deps.guard,
     maxManifestBytes: deps.config.server.max_manifest_size,
     upstreams,
-    downloads: new BlobDownloads({ store: deps.store, db: deps.db, log: deps.log, metrics, now: deps.now }),
+    downloads: new BlobDownloads({ store: deps.store, db: deps.db, log: deps.log, metrics, now: deps.now, maxBlobBytes: deps.config.storage.max_blob_size }),
     log: deps.log,
     metrics,
     now: deps.now,
     onManifestStored: deps.onManifestStored ?? (() => {}),
   };
   const manifests = new ManifestCache(ctx);
+  const tagFlights = new SingleFlight<TagList>();
   const blobs = new BlobCache(ctx);
   const names = [...upstreams.keys()];
   const clientOf = (t: Target) => upstreams.get(t.upstream)!.client;
@@ -118,9 +120,9 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
       resolveTarget(name, ns, forWrite, {
         upstreams: names,
         defaultUpstream: deps.config.server.default_upstream,
-        isLocalRepository: (n) => findRepositoryId(deps.db, n) !== undefined,
+        localNamespaces: deps.config.server.local_namespaces,
       }),
-    repository: (target) => cachedRepository({ ctx, manifests, blobs, referrers: (subject, artifactType) => deps.referrers(target.localName, subject, artifactType) }, target),
+    repository: (target) => cachedRepository({ ctx, manifests, blobs, tagFlights, referrers: (subject, artifactType) => deps.referrers(target.localName, subject, artifactType) }, target),
     target(upstream, localName, remoteName) {
       if (!upstreams.has(upstream)) throw new UnknownUpstream(upstream);
       return { upstream, remoteName: remoteName ?? localName.slice(upstream.length + 1), localName };
@@ -144,7 +146,7 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
       progress: (upstream, digest) => ctx.downloads.find(upstream, digest)?.written,
     },
     upstream: {
-      tags: (target) => clientOf(target).tags(target.remoteName),
+      tags: async (target) => (await clientOf(target).tags(target.remoteName)).tags,
       referrers: (target, digest) => clientOf(target).referrers(target.remoteName, digest),
       async tagDigest(target, tag) {
         try {

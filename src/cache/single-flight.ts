@@ -1,6 +1,6 @@
 // At most one in-flight operation per key; callers that arrive while it runs
-// share its result. Used for manifest fetches and revalidations, so that 20
-// clients asking at once cause one upstream request.
+// share its result. Used for manifest fetches, revalidations and tag listings,
+// so that 20 clients asking at once cause one upstream request.
 export class SingleFlight<T> {
   private readonly inflight = new Map<string, Promise<T>>();
 

@@ -44,7 +44,9 @@ export function tailStream(d: Download, start: number, end: number | undefined):
           }
           // The blob's last byte waits for the digest check: a client that does not verify
           // digests must see a broken transfer, never a complete-looking wrong blob.
-          const releasable = complete ? d.written : Math.min(d.written, (d.size ?? Infinity) - 1);
+          // Without a known size the last byte is whichever arrives last: hold back one byte
+          // until the stream ended and matched, so a wrong blob never looks complete.
+          const releasable = complete ? d.written : d.size !== undefined ? Math.min(d.written, d.size - 1) : d.written - 1;
           if (position < releasable) {
             const want = Math.min(CHUNK, releasable - position, last - position + 1);
             const buffer = new Uint8Array(want);

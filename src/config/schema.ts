@@ -16,6 +16,11 @@ const serverSection = v.strictObject({
   /** File holding the admin API's bearer token. Default "": the admin API (/api/v1/)
    *  answers loopback clients only; with a token it answers anyone who sends it. */
   admin_token_file: v.optional(v.string(), ""),
+  /** With default_upstream set: the first path components that are local (pushable)
+   *  repositories, e.g. ["myorg", "ci"]. Default []: every name without an upstream prefix
+   *  belongs to default_upstream and pushes to it are refused (403). Without
+   *  default_upstream, every such name is local and this list is not used. */
+  local_namespaces: v.optional(v.array(v.pipe(v.string(), v.regex(/^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/, (i) => `expected a lower-case path component like "myorg", got ${JSON.stringify(i.input)}`))), []),
   /** How long SIGTERM waits for in-flight transfers. Default "30s"; "0s" stops at once. */
   shutdown_grace: v.optional(duration(), "30s"),
   /** Largest manifest accepted from a client or an upstream. Default "4MiB". */
@@ -30,6 +35,9 @@ const serverSection = v.strictObject({
 const storageSection = v.strictObject({
   /** Directory for the blob store and the SQLite database. Default "./regcache-data". */
   path: v.optional(v.pipe(v.string(), v.minLength(1, "expected a directory path")), "./regcache-data"),
+  /** Largest blob downloaded from an upstream when neither a manifest nor Content-Length
+   *  says its size: a download that passes it is stopped and deleted. Default "16GiB". */
+  max_blob_size: v.optional(size(), "16GiB"),
 });
 
 export const configSchema = v.pipe(

@@ -44,6 +44,7 @@ const TABLE: Row[] = [
   // The spec has no code for a bad `n`; the request is wrong, so 400, not UNSUPPORTED's 405.
   [E.QueryInvalid, "UNSUPPORTED", 400],
   [E.TagImmutable, "DENIED", 409],
+  [E.Denied, "DENIED", 403],
   [DigestMismatch, "DIGEST_INVALID"],
   [SizeMismatch, "SIZE_INVALID"],
   [TooLarge, "SIZE_INVALID", 413],

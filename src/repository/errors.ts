@@ -34,6 +34,8 @@ export class RangeNotSatisfiable extends RegistryError {
   }
 }
 export class Unsupported extends RegistryError {}
+/** A request this registry refuses by rule (a push that would shadow an upstream's repository). */
+export class Denied extends RegistryError {}
 /** A query parameter (n, last) that is not what the API defines. */
 export class QueryInvalid extends RegistryError {}
 /** A write refused by an immutability rule; carries the policy (or "manual"). */

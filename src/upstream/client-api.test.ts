@@ -81,7 +81,7 @@ describe("manifest", () => {
 describe("tags", () => {
   it("follows Link pagination", async () => {
     const pages: Record<string, { tags: string[] | null; next?: string }> = {
-      "": { tags: ["1", "2"], next: "/v2/a/tags/list?last=2&n=2" },
+      "n=10000": { tags: ["1", "2"], next: "/v2/a/tags/list?last=2&n=2" },
       "last=2&n=2": { tags: ["3", "4"], next: "/v2/a/tags/list?last=4&n=2" },
       "last=4&n=2": { tags: ["5"] },
     };
@@ -91,7 +91,7 @@ describe("tags", () => {
       res.end(JSON.stringify({ name: "a", tags: page.tags }));
     });
     const client = clientFor(registry.url);
-    expect(await client.tags("a")).toEqual(["1", "2", "3", "4", "5"]);
+    expect(await client.tags("a")).toEqual({ tags: ["1", "2", "3", "4", "5"], more: false });
     await client.close();
   });
 
@@ -99,12 +99,32 @@ describe("tags", () => {
     let hits = 0;
     const registry = await serve((_req, res) => {
       hits++;
-      res.writeHead(200, { link: '</v2/a/tags/list>; rel="next"' });
+      res.writeHead(200, { link: '</v2/a/tags/list?n=10000>; rel="next"' });
       res.end(JSON.stringify({ name: "a", tags: null }));
     });
     const client = clientFor(registry.url);
-    expect(await client.tags("a")).toEqual([]);
+    expect(await client.tags("a")).toEqual({ tags: [], more: false });
     expect(hits).toBe(1);
+    await client.close();
+  });
+
+  it("stops after `limit` tags and after maxBytes of bodies, however many pages the upstream offers", async () => {
+    let pages = 0;
+    const registry = await serve((req, res) => {
+      pages++;
+      const page = pages;
+      res.writeHead(200, { "content-type": "application/json", link: `</v2/a/tags/list?page=${page}>; rel="next"` });
+      res.end(JSON.stringify({ name: "a", tags: Array.from({ length: 100 }, (_, i) => `p${page}-${i}`) }));
+    });
+    const client = clientFor(registry.url);
+    const byCount = await client.tags("a", { limit: 250 });
+    expect(byCount.tags).toHaveLength(250);
+    expect(byCount.more).toBe(true);
+    expect(pages).toBe(3);
+    pages = 0;
+    const byBytes = await client.tags("a", { limit: 1_000_000, maxBytes: 1_500 });
+    expect(byBytes.more).toBe(true);
+    expect(pages).toBe(2); // a page is about 1 kB: the second crosses 1.5 kB, and no third is asked for
     await client.close();
   });
 

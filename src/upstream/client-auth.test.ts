@@ -44,7 +44,7 @@ describe("Bearer token flow", () => {
     const client = clientFor(registry.url);
     expect(state.tokenRequests).toHaveLength(0); // nothing at creation time
     for (let i = 0; i < 3; i++) await client.manifest("library/app", "latest", "GET", []);
-    expect(await client.tags("library/app")).toEqual(["a", "b"]);
+    expect((await client.tags("library/app")).tags).toEqual(["a", "b"]);
     expect(state.tokenRequests).toHaveLength(1);
     expect(state.tokenRequests[0].searchParams.get("service")).toBe("test-registry");
     expect(state.tokenRequests[0].searchParams.get("scope")).toBe("repository:library/app:pull");

@@ -55,17 +55,36 @@ export interface UpstreamClient {
   manifest(repo: string, reference: string, method: "HEAD" | "GET", accept: string[]): Promise<ManifestResult>;
   /** GET a blob as a stream, following redirects to blob CDNs. */
   blob(repo: string, digest: string): Promise<BlobResult>;
-  /** Every tag of a repository, across all pages. */
-  tags(repo: string): Promise<string[]>;
+  /** HEAD a blob: its Content-Length (undefined when not sent); a blob the upstream does not have is http-404. */
+  blobSize(repo: string, digest: string): Promise<number | undefined>;
+  /**
+   * Tags of a repository after `last`, across pages, bounded: at most `limit` tags
+   * and `maxBytes` of upstream bodies in all. `more`: the upstream has more than returned.
+   */
+  tags(repo: string, options?: TagListOptions): Promise<TagList>;
   /** The referrers index for a digest; undefined when the upstream has no referrers API (404). */
   referrers(repo: string, digest: string): Promise<Uint8Array | undefined>;
   /** Closes the connection pool. */
   close(): Promise<void>;
 }
 
-// A repository with tens of thousands of tags is real; an endless chain of
-// "next" links from a broken upstream is not.
-const MAX_TAG_PAGES = 1000;
+export interface TagListOptions {
+  /** Default 10,000. */
+  limit?: number;
+  last?: string;
+  /** Default 16 MiB. */
+  maxBytes?: number;
+}
+
+export interface TagList {
+  tags: string[];
+  more: boolean;
+}
+
+// A repository with tens of thousands of tags is real; a listing that takes
+// gigabytes of memory to collect (4 MiB pages, endless "next" links) is an attack.
+export const MAX_TAGS = 10_000;
+export const MAX_TAG_BYTES = 16 * 1024 * 1024;
 
 export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClient {
   const base = new URL(opts.url);
@@ -116,19 +135,35 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       return { size: contentLength(res), body, abort };
     },
 
-    async tags(repo) {
+    async blobSize(repo, digest) {
+      const res = await session.send(urlOf(`/v2/${repo}/blobs/${digest}`), repo, { method: "HEAD" });
+      await discard(res.body);
+      return contentLength(res);
+    },
+
+    async tags(repo, o = {}) {
+      const limit = o.limit ?? MAX_TAGS;
+      const maxBytes = o.maxBytes ?? MAX_TAG_BYTES;
       const out: string[] = [];
       const seen = new Set<string>();
-      let next: URL | undefined = urlOf(`/v2/${repo}/tags/list`);
-      for (let page = 0; next && page < MAX_TAG_PAGES && !seen.has(next.href); page++) {
+      let bytes = 0;
+      const first = urlOf(`/v2/${repo}/tags/list`);
+      first.searchParams.set("n", String(limit));
+      if (o.last !== undefined) first.searchParams.set("last", o.last);
+      let next: URL | undefined = first;
+      while (next && !seen.has(next.href)) {
+        // Stop at the bounds and answer what was collected: the client pages on from there.
+        if (out.length >= limit || bytes >= maxBytes) return { tags: out.slice(0, limit), more: true };
         // Our credentials follow the "next" link, so it must stay on the registry.
         if (next.origin !== base.origin) throw invalid("tag list links to another host");
         seen.add(next.href);
         const res: UpstreamResponse = await session.send(next, repo, { method: "GET", headers: { accept: "application/json" } });
-        out.push(...parseTags(await readSmall(res, "tag list", transport), opts.name));
+        const body = await readSmall(res, "tag list", transport);
+        bytes += body.byteLength;
+        out.push(...parseTags(body, opts.name));
         next = nextLink(res.header("link"), res.url);
       }
-      return out;
+      return { tags: out.slice(0, limit), more: out.length > limit };
     },
 
     async referrers(repo, digest) {

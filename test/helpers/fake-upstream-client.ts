@@ -4,7 +4,7 @@
 // digest, or hand over a blob body the test writes itself. Tests only.
 import { createHash, randomBytes } from "node:crypto";
 import { OCI_MANIFEST } from "../../src/oci/media-types.ts";
-import { type FailureClass, UpstreamError, type UpstreamClient, type ManifestResult, type BlobResult } from "../../src/upstream/index.ts";
+import { type FailureClass, UpstreamError, type UpstreamClient, type ManifestResult, type BlobResult, type TagList, type TagListOptions } from "../../src/upstream/index.ts";
 
 export const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
@@ -97,9 +97,19 @@ export class FakeUpstreamClient implements UpstreamClient {
     return { body: new Blob([bytes as Uint8Array<ArrayBuffer>]).stream(), size: bytes.byteLength, abort: () => {} };
   }
 
-  async tags(repo: string): Promise<string[]> {
+  async blobSize(repo: string, digest: string): Promise<number | undefined> {
+    await this.gate({ kind: "blob", method: "HEAD", repo, reference: digest });
+    const bytes = this.blobs.get(digest);
+    if (!bytes) throw this.notFound(`blob ${digest}`);
+    return bytes.byteLength;
+  }
+
+  async tags(repo: string, options: TagListOptions = {}): Promise<TagList> {
     await this.gate({ kind: "tags", method: "GET", repo, reference: "" });
-    return [...this.manifests.keys()].filter((k) => k.startsWith(`${repo}:`)).map((k) => k.slice(repo.length + 1));
+    const all = [...this.manifests.keys()].filter((k) => k.startsWith(`${repo}:`)).map((k) => k.slice(repo.length + 1)).sort();
+    const after = all.filter((t) => options.last === undefined || t > options.last);
+    const limit = options.limit ?? 10_000;
+    return { tags: after.slice(0, limit), more: after.length > limit };
   }
 
   async referrers(repo: string, digest: string): Promise<Uint8Array | undefined> {

@@ -92,6 +92,16 @@ export function findReferrers(db: Db, repositoryId: number, subjectDigest: strin
  * Does any manifest of the repository reference `digest` as `kind`: "blob"
  * (a config or layer) or "manifest" (a child of an index)?
  */
+/** The size a manifest of this repository gives a referenced blob or child (the descriptor's), if any references it. */
+export function referencedSize(db: Db, repositoryId: number, digest: string): number | undefined {
+  return db
+    .select({ size: manifestRefs.size })
+    .from(manifestRefs)
+    .innerJoin(manifests, eq(manifests.id, manifestRefs.manifestId))
+    .where(and(eq(manifests.repositoryId, repositoryId), eq(manifestRefs.digest, digest)))
+    .get()?.size;
+}
+
 export function isReferenced(db: Db, repositoryId: number, kind: "blob" | "manifest", digest: string): boolean {
   const row = db
     .select({ id: manifestRefs.manifestId })
