@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { bytesOf, cacheKit, type CacheKit } from "../../test/helpers/cache-kit.ts";
 import { sha256 } from "../../test/helpers/fake-upstream-client.ts";
+import { UpstreamError } from "../upstream/index.ts";
 
 let kit: CacheKit;
 afterEach(async () => kit?.close());
@@ -155,5 +156,109 @@ describe("reads write nothing", () => {
     hub.calls.length = 0;
     await expect(kit.repo("hub/other/repo").getBlob(image.layer.digest, { head: false, range: false })).resolves.toMatchObject({ digest: image.layer.digest });
     expect(hub.count("blob")).toBe(1);
+  });
+});
+
+describe("bounded downloads", () => {
+  test("an endless body for a blob whose manifest gives its size: stopped just past it, nothing kept, invalid-response", async () => {
+    kit = await cacheKit();
+    const hub = kit.upstream();
+    const image = hub.image("team/app", "v1", 3_000);
+    await kit.repo("hub/team/app").getManifest("v1"); // the descriptor's size is known from here on
+    let sent = 0;
+    hub.blobBody = () => ({
+      // No Content-Length, and never an end: only the descriptor's size can stop it.
+      body: new ReadableStream<Uint8Array>({
+        pull(c) {
+          sent += 1024;
+          c.enqueue(new Uint8Array(1024));
+        },
+      }),
+    });
+    const out = await kit.repo("hub/team/app").getBlob(image.layer.digest, { head: false, range: false });
+    if (out.kind !== "stream") throw new Error("expected a stream");
+    expect(out.size).toBe(image.layer.bytes.byteLength);
+    await expect(bytesOf(out.body)).rejects.toThrow();
+    await expect(kit.pt.blobs.fetch(kit.target("hub/team/app"), image.layer.digest)).rejects.toThrow();
+    expect(sent).toBeLessThan(image.layer.bytes.byteLength + 64 * 1024);
+    expect(kit.count("blobs")).toBe(0);
+    expect(kit.logs.some((l) => l.msg === "upstream sent corrupt blob; nothing cached" && l.upstream_failure === "invalid-response")).toBe(true);
+  });
+
+  test("a Content-Length that disagrees with the descriptor: refused before the body is read (502 class)", async () => {
+    kit = await cacheKit();
+    const hub = kit.upstream();
+    const image = hub.image("team/app", "v1", 3_000);
+    await kit.repo("hub/team/app").getManifest("v1");
+    let pulled = 0;
+    hub.blobBody = () => ({ size: 10_000_000, body: new ReadableStream<Uint8Array>({ pull: (c) => void (pulled++, c.enqueue(new Uint8Array(1024))) }) });
+    await expect(kit.repo("hub/team/app").getBlob(image.layer.digest, { head: false, range: false })).rejects.toMatchObject({ name: "UpstreamError", failure: "invalid-response" });
+    expect(pulled).toBeLessThanOrEqual(1); // a stream may pull once on creation; nothing is written
+    expect(kit.count("blobs")).toBe(0);
+  });
+
+  test("without any size: storage.max_blob_size stops it", async () => {
+    kit = await cacheKit({ storageToml: `max_blob_size = "1MiB"` });
+    const digest = `sha256:${"b".repeat(64)}`;
+    let sent = 0;
+    kit.upstream().blobBody = () => ({ body: new ReadableStream<Uint8Array>({ pull: (c) => void ((sent += 65536), c.enqueue(new Uint8Array(65536))) }) });
+    const out = await kit.repo("hub/team/app").getBlob(digest, { head: false, range: false });
+    if (out.kind !== "stream") throw new Error("expected a stream");
+    expect(out.size).toBeUndefined();
+    await expect(bytesOf(out.body)).rejects.toThrow();
+    expect(sent).toBeLessThanOrEqual(1024 * 1024 + 2 * 65536);
+  });
+
+  test("without Content-Length, the last byte still waits for the digest check", async () => {
+    kit = await cacheKit();
+    const hub = kit.upstream();
+    const image = hub.image("team/app", "v1", 5_000);
+    const size = image.layer.bytes.byteLength;
+    const w = controlled();
+    hub.blobBody = () => ({ body: w.body }); // no size, and no manifest stored: nothing says where it ends
+    const out = await kit.repo("hub/team/app").getBlob(image.layer.digest, { head: false, range: false });
+    if (out.kind !== "stream") throw new Error("expected a stream");
+    const wrong = image.layer.bytes.slice();
+    wrong[0] = wrong[0]! ^ 1;
+    w.push(wrong);
+    const { reader, got } = await readAtLeast(out.body!, size - 1);
+    expect(got).toBe(size - 1);
+    w.end();
+    await expect(reader.read()).rejects.toThrow(/digest/);
+  });
+});
+
+describe("HEAD of a cold blob", () => {
+  test("answered from one upstream HEAD: the size, no download", async () => {
+    kit = await cacheKit();
+    const hub = kit.upstream();
+    const image = hub.image("team/app", "v1", 200_000);
+    const out = await kit.repo("hub/team/app").getBlob(image.layer.digest, { head: true, range: false });
+    expect(out).toMatchObject({ kind: "stream", size: image.layer.bytes.byteLength, body: null, cache: "MISS" });
+    expect(hub.calls.map((c) => `${c.method} ${c.kind}`)).toEqual(["HEAD blob"]);
+    expect(kit.pt.blobs.progress("hub", image.layer.digest)).toBeUndefined();
+  });
+});
+
+describe("joining a download started for another repository", () => {
+  test("the upstream is asked first; a repository it refuses gets BLOB_UNKNOWN and no bytes", async () => {
+    kit = await cacheKit();
+    const hub = kit.upstream();
+    const image = hub.image("team/app", "v1", 5_000);
+    const w = controlled();
+    hub.blobBody = () => ({ body: w.body, size: image.layer.bytes.byteLength });
+    const first = await kit.repo("hub/team/app").getBlob(image.layer.digest, { head: false, range: false });
+    w.push(image.layer.bytes.subarray(0, 100));
+    // The fake's HEAD finds the blob in any repository; make it refuse this one.
+    const original = hub.blobSize.bind(hub);
+    hub.blobSize = async (repo, digest) => (repo === "private/thing" ? Promise.reject(new UpstreamError("hub", "http-404", "not yours")) : original(repo, digest));
+    await expect(kit.repo("hub/private/thing").getBlob(image.layer.digest, { head: false, range: false })).rejects.toMatchObject({ name: "BlobUnknown" });
+    const allowed = await kit.repo("hub/team/other").getBlob(image.layer.digest, { head: false, range: false });
+    w.push(image.layer.bytes.subarray(100));
+    w.end();
+    if (first.kind !== "stream" || allowed.kind !== "stream") throw new Error("expected streams");
+    expect(sha256(await bytesOf(allowed.body))).toBe(image.layer.digest);
+    await bytesOf(first.body);
+    expect(hub.count("blob", "GET")).toBe(1);
   });
 });

@@ -35,11 +35,11 @@ export interface CacheKit {
 }
 
 /** `upstreamToml` is added to every [[upstream]] (ttl, staleness, stale_if_error …). */
-export async function cacheKit(options: { upstreams?: string[]; upstreamToml?: string; extraToml?: string } = {}): Promise<CacheKit> {
+export async function cacheKit(options: { upstreams?: string[]; upstreamToml?: string; storageToml?: string; extraToml?: string } = {}): Promise<CacheKit> {
   const dir = mkdtempSync(join(tmpdir(), "regcache-cache-"));
   const names = options.upstreams ?? ["hub"];
   const toml = [
-    `[storage]\npath = ${JSON.stringify(dir)}`,
+    `[storage]\npath = ${JSON.stringify(dir)}\n${options.storageToml ?? ""}`,
     `[prefetch]\ncomplete_on_pull = false`,
     ...names.map((n) => `[[upstream]]\nname = "${n}"\nurl = "https://${n}.invalid"\n${options.upstreamToml ?? ""}`),
     options.extraToml ?? "",
