@@ -21,6 +21,7 @@ export function buildUpstream(u: UpstreamConfig, index: number): CachedUpstream 
     insecure: u.insecure,
     connectTimeoutMs: u.connect_timeout,
     headersTimeoutMs: u.timeout,
+    redirectAllow: [...u.redirect_allow],
   });
   return { name: u.name, client, freshness: { ttlMs: u.ttl, stalenessMs: u.staleness, staleIfError: u.stale_if_error } };
 }
