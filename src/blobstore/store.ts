@@ -54,7 +54,7 @@ export class BlobStore {
     const file = await open(tmp, "w");
     let bytes: number;
     try {
-      bytes = await pipeToFile(source, file, { digester, onChunk: options.onChunk });
+      bytes = await pipeToFile(source, file, { digester, onChunk: options.onChunk, path: tmp });
       await file.sync();
     } catch (e) {
       await file.close().catch(() => {});

@@ -16,6 +16,7 @@ import { createImmutability } from "../registry/immutability/index.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
 import { createPrefetcher } from "../prefetch/service.ts";
+import { startUploadSweep } from "../registry/upload-sweep.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { Metrics } from "../telemetry/metrics.ts";
 import { VERSION } from "../version.ts";
@@ -49,6 +50,7 @@ export async function startServer(config: Config, platform: Platform, log: Logge
   const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
   const app = createApp({ registry, platform, log, metrics, pullThrough, extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] });
 
+  const stopUploadSweep = startUploadSweep(registry, config.storage.upload_expiry, log);
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
   log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
@@ -66,6 +68,7 @@ export async function startServer(config: Config, platform: Platform, log: Logge
       // Unfinished jobs stay queued in SQLite and resume at the next start.
       await prefetcher.stop(1_000);
       await pullThrough.close();
+      stopUploadSweep();
       database.close();
       log.info("stopped", {});
     })());
