@@ -9,7 +9,7 @@ import type { ErrorMapper } from "./errors.ts";
 
 export interface AppDeps {
   registry: RegistryContext;
-  platform: Pick<Platform, "fileBody">;
+  platform: Pick<Platform, "fileBody" | "streamBody">;
   log: Logger;
   metrics: Metrics;
   pullThrough?: PullThrough;

@@ -54,4 +54,8 @@ export interface Platform {
   serve(options: ServeOptions): Promise<RunningServer>;
   /** A response body for bytes [start, end] (inclusive) of a file, streamed by the runtime's fastest path. */
   fileBody(path: string, start: number, end: number): BodyInit;
+  /** A response body from a web stream. When the stream fails (a corrupt or cut upstream blob),
+   *  the client's connection is cut and nothing is printed: the failure is the caller's to log,
+   *  and every line regcache writes is JSON. */
+  streamBody(stream: ReadableStream<Uint8Array> | null): BodyInit | null;
 }

@@ -46,7 +46,7 @@ export async function startServer(config: Config, platform: Platform, log: Logge
   const pullThrough = createPullThrough({ config, registry, log, metrics, onManifestStored: prefetcher.onManifestStored });
   prefetcher.start(pullThrough);
   const admin = createAdminApi({ registry, log, metrics }, [immutabilityRoutes(immutability), prefetchRoutes(() => prefetcher.api)]);
-  const gate = adminAccess(readAdminToken(config.server.admin_token_file));
+  const gate = adminAccess({ token: readAdminToken(config.server.admin_token_file), trustedProxies: config.server.trusted_proxies });
   const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
   const app = createApp({ registry, platform, log, metrics, pullThrough, extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] });
 

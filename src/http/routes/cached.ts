@@ -31,7 +31,7 @@ export async function handleCached(deps: AppDeps, pt: PullThrough, c: Context<En
     if (out.kind === "file") return mark(c, fileResponse(deps.platform, request, out), out.cache);
     const headers = new Headers({ "Content-Type": "application/octet-stream", "Docker-Content-Digest": out.digest });
     if (out.size !== undefined) headers.set("Content-Length", String(out.size));
-    return mark(c, new Response(out.body, { status: 200, headers }), out.cache);
+    return mark(c, new Response(deps.platform.streamBody(out.body), { status: 200, headers }), out.cache);
   }
   if (route.kind === "tags" && method === "GET") {
     const { n, last } = pageQuery(request);
