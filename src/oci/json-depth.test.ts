@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { withinDepth } from "./json-depth.ts";
+import { shapeProblem, withinDepth } from "./json-depth.ts";
 import { InvalidManifest, parseManifest } from "./manifest.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -21,5 +21,10 @@ describe("JSON nesting depth", () => {
     const bomb = enc(`{"schemaVersion":2,"annotations":${'{"a":'.repeat(690_000)}1${"}".repeat(690_000)}}`);
     expect(() => parseManifest(bomb)).toThrow(InvalidManifest);
     expect(() => parseManifest(bomb)).toThrow(/deeper than 64 levels/);
+  });
+
+  test("a flat bomb is refused by its number of objects", () => {
+    expect(shapeProblem(enc(`[${Array(100_000).fill("{}").join(",")}]`))).toMatch(/more than 100000 objects/);
+    expect(shapeProblem(enc(`[${Array(99_999).fill("{}").join(",")}]`))).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
 // what a registry needs: what the manifest references, and what it refers to.
 // The bytes themselves are never re-serialised: digests must not change.
 import { isDigest } from "./digest.ts";
-import { MAX_JSON_DEPTH, withinDepth } from "./json-depth.ts";
+import { shapeProblem } from "./json-depth.ts";
 import { isIndexType, isManifestType, OCI_INDEX, OCI_MANIFEST } from "./media-types.ts";
 
 export interface Descriptor {
@@ -54,7 +54,8 @@ function descriptors(value: unknown, where: string): Descriptor[] {
  */
 export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedManifest {
   // Before any object is built: a JSON bomb must cost one linear scan, not a recursion.
-  if (!withinDepth(bytes)) throw new InvalidManifest(`manifest nests deeper than ${MAX_JSON_DEPTH} levels`);
+  const problem = shapeProblem(bytes);
+  if (problem) throw new InvalidManifest(`manifest ${problem}`);
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
