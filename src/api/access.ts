@@ -51,7 +51,8 @@ const within = (address: string, ranges: Cidr[]) => {
  * The address of the client: the peer, or, when the peer is a trusted proxy,
  * the nearest X-Forwarded-For entry that is not itself a trusted proxy (the
  * rightmost ones were added by our proxies; anything left of them the client
- * may have written itself). "" when that cannot be told: never loopback.
+ * may have written itself), or the first entry when all of them are proxies.
+ * "" when that cannot be told: never loopback.
  */
 export function clientAddress(request: Request, peer: string, proxies: Cidr[]): string {
   if (!within(peer, proxies)) return peer;
@@ -63,7 +64,8 @@ export function clientAddress(request: Request, peer: string, proxies: Cidr[]): 
     if (parseIp(hop) === undefined) return "";
     if (!within(hop, proxies)) return hop;
   }
-  return "";
+  // Every hop is one of ours: the first is the client (e.g. a local process via the local proxy).
+  return hops[0] ?? "";
 }
 
 /** "localhost", "*.localhost" (RFC 6761) or a loopback address, with or without a port. */
