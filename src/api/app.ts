@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import type { RegistryContext } from "../registry/context.ts";
 import type { Logger } from "../telemetry/log.ts";
+import { allowedMethods } from "./method-not-allowed.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { toApiAnswer } from "./errors.ts";
 
@@ -26,6 +27,10 @@ export function createAdminApi(deps: AdminDeps, resources: AdminRoutes[]): Hono 
     return c.json({ error: "internal error; see the regcache log" }, 500);
   });
   for (const add of resources) add(app, deps);
-  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.path}` }, 404));
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length) return c.json({ error: `${c.req.method} is not supported on ${c.req.path}` }, 405, { Allow: allow.join(", ") });
+    return c.json({ error: `no such endpoint: ${c.req.path.slice(0, 200)}` }, 404);
+  });
   return app;
 }

@@ -1,5 +1,6 @@
 // Low-level file helpers: streaming a web stream into a file while hashing it,
 // fsync, and atomic promotion by rename.
+import { readlinkSync } from "node:fs";
 import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Algorithm, Digester } from "../oci/digest.ts";
@@ -17,7 +18,7 @@ export interface WriteResult {
 export async function pipeToFile(
   source: ReadableStream<Uint8Array>,
   file: FileHandle,
-  options: { digester?: Digester; limit?: number; onChunk?: (chunk: Uint8Array) => void } = {},
+  options: { digester?: Digester; limit?: number; onChunk?: (chunk: Uint8Array) => void; path?: string } = {},
 ): Promise<number> {
   const reader = source.getReader();
   let bytes = 0;
@@ -28,7 +29,7 @@ export async function pipeToFile(
       bytes += value.byteLength;
       if (options.limit !== undefined && bytes > options.limit) throw new TooLarge(options.limit);
       options.digester?.update(value);
-      await writeAll(file, value);
+      await writeAll(file, value, options.path);
       options.onChunk?.(value);
     }
   } catch (e) {
@@ -40,14 +41,29 @@ export async function pipeToFile(
   return bytes;
 }
 
-async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
+/**
+ * The file's path for an error message. A FileHandle does not keep its path, and
+ * the disk-full message must name the directory an operator has to clean up
+ * (it said "." before); callers that know the path pass it, else Linux's
+ * /proc/self/fd tells.
+ */
+function pathOf(file: FileHandle, known: string | undefined): string {
+  if (known) return known;
+  try {
+    return readlinkSync(`/proc/self/fd/${file.fd}`);
+  } catch {
+    return "the storage directory";
+  }
+}
+
+async function writeAll(file: FileHandle, chunk: Uint8Array, path: string | undefined): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
     try {
       const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
       offset += bytesWritten;
     } catch (e) {
-      if (isDiskFull(e)) throw new StorageFull(dirname(String((file as unknown as { path?: string }).path ?? "")));
+      if (isDiskFull(e)) throw new StorageFull(dirname(pathOf(file, path)));
       throw e;
     }
   }

@@ -39,6 +39,7 @@ export class PendingBlob {
     await pipeToFile(source, this.file!, {
       digester: this.digester,
       limit: limit - this.bytes,
+      path: this.path,
       onChunk: (chunk) => {
         this.bytes += chunk.byteLength;
         onChunk?.(chunk);

@@ -1,8 +1,8 @@
 // Client upload sessions on disk: uploads/<uuid>, appended by PATCH and PUT.
 // The bytes are hashed once at the end (PendingBlob.adopt), which keeps
 // resumable uploads correct across restarts without saving hash state.
-import { open, stat, writeFile } from "node:fs/promises";
-import { StorageFull } from "./errors.ts";
+import { open, readdir, stat, writeFile } from "node:fs/promises";
+import { SizeMismatch } from "./errors.ts";
 import { pipeToFile, removeQuietly } from "./files.ts";
 import { uploadPath } from "./paths.ts";
 import type { BlobStore } from "./store.ts";
@@ -28,23 +28,39 @@ export class UploadFiles {
   }
 
   /**
-   * Appends a stream; returns the new total size. When the disk fills up, the
-   * chunk is rolled back so the session stays resumable and the space is given
-   * back at once rather than when the session is cancelled or expires.
+   * Appends a stream; returns the new total size. With `exactBytes` (a chunk's
+   * Content-Range), a stream that is longer (TooLarge, as soon as it passes)
+   * or shorter (SizeMismatch) is refused. Whatever makes the append fail — a
+   * wrong length, a full disk, a client that vanished — the file is truncated
+   * back to where it was: a refused chunk leaves nothing behind, the session
+   * stays resumable from its old offset, and the space is given back at once.
    */
-  async append(id: string, source: ReadableStream<Uint8Array>): Promise<number> {
-    const file = await open(uploadPath(this.store.paths, id), "a");
+  async append(id: string, source: ReadableStream<Uint8Array>, exactBytes?: number): Promise<number> {
+    const path = uploadPath(this.store.paths, id);
+    const file = await open(path, "a");
     const before = (await file.stat()).size;
     try {
-      await pipeToFile(source, file);
+      const bytes = await pipeToFile(source, file, { limit: exactBytes, path });
+      if (exactBytes !== undefined && bytes !== exactBytes) throw new SizeMismatch(exactBytes, bytes);
       await file.sync();
       return (await file.stat()).size;
     } catch (e) {
-      if (e instanceof StorageFull) await file.truncate(before).catch(() => {});
+      await file.truncate(before).catch(() => {});
       throw e;
     } finally {
       await file.close();
     }
+  }
+
+  /** Ids of the upload files on disk, with their last modification (ms since the epoch). */
+  async list(): Promise<{ id: string; modifiedMs: number }[]> {
+    const out: { id: string; modifiedMs: number }[] = [];
+    for (const name of await readdir(this.store.paths.uploads).catch(() => [] as string[])) {
+      if (!/^[a-f0-9-]{36}$/.test(name)) continue;
+      const info = await stat(uploadPath(this.store.paths, name)).catch(() => undefined);
+      if (info) out.push({ id: name, modifiedMs: info.mtimeMs });
+    }
+    return out;
   }
 
   async remove(id: string): Promise<void> {

@@ -33,7 +33,8 @@ export class AdminClient {
       response = await fetch(`${this.base}/api/v1${path}`, {
         method,
         headers: {
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          // The admin API takes writes only as JSON (a guard against cross-site form posts).
+          ...(body === undefined && method !== "POST" && method !== "PUT" ? {} : { "content-type": "application/json" }),
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,6 +1,7 @@
 // Valibot building blocks shared by every config section, so that each key's
 // error message says what was expected in the operator's terms.
 import * as v from "valibot";
+import { parseCidr } from "./ip.ts";
 import { parseDuration, parseRate, parseSize } from "./units.ts";
 
 const show = (x: unknown) => JSON.stringify(x);
@@ -55,4 +56,11 @@ export const regex = () =>
         return false;
       }
     }, (issue) => `expected a valid regular expression, got ${show(issue.input)}`),
+  );
+
+/** A CIDR range like "10.0.0.0/8" or "::1/128" (a bare address is a single host); kept as text. */
+export const cidr = () =>
+  v.pipe(
+    v.string(`expected a CIDR range like "10.0.0.0/8"`),
+    v.check((s) => parseCidr(s) !== undefined, (issue) => `expected a CIDR range like "10.0.0.0/8" or "::1/128", got ${show(issue.input)}`),
   );

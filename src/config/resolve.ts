@@ -17,6 +17,8 @@ export interface UpstreamSettings {
   password?: string;
   caPem?: string;
   insecure: boolean;
+  /** Origins a redirect or token realm may lead to although their address is internal. */
+  redirectAllow: string[];
   connectTimeoutMs: number;
   headersTimeoutMs: number;
 }
@@ -42,6 +44,7 @@ function upstreamSettings(u: UpstreamConfig, index: number): UpstreamSettings {
     password,
     caPem,
     insecure: u.insecure,
+    redirectAllow: [...u.redirect_allow],
     connectTimeoutMs: u.connect_timeout,
     headersTimeoutMs: u.timeout,
   };

@@ -2,7 +2,7 @@
 // a safe default; unknown keys are errors (strictObject), so a typo never
 // silently falls back to a default.
 import * as v from "valibot";
-import { duration, listenAddress, size } from "./fields.ts";
+import { cidr, duration, listenAddress, size } from "./fields.ts";
 import { upstreamSection } from "./upstream.ts";
 import { prefetchSection, unknownPrefetchUpstream } from "./prefetch.ts";
 import { squidSection } from "./squid.ts";
@@ -25,6 +25,11 @@ const serverSection = v.strictObject({
   shutdown_grace: v.optional(duration(), "30s"),
   /** Largest manifest accepted from a client or an upstream. Default "4MiB". */
   max_manifest_size: v.optional(size(), "4MiB"),
+  /** Reverse proxies (CIDRs, e.g. ["127.0.0.1/32"]) in front of regcache, such as a TLS
+   *  terminator. A request from one of them is judged by the client address in its
+   *  X-Forwarded-For (the admin API's loopback rule uses it). Default []: none; every
+   *  request is judged by its peer address. */
+  trusted_proxies: v.optional(v.array(cidr()), []),
   /** Log level: "debug", "info", "warn", "error". Default "info". */
   log_level: v.optional(v.picklist(["debug", "info", "warn", "error"], `expected one of "debug", "info", "warn", "error"`), "info"),
   // operator (issue 15):
@@ -38,6 +43,9 @@ const storageSection = v.strictObject({
   /** Largest blob downloaded from an upstream when neither a manifest nor Content-Length
    *  says its size: a download that passes it is stopped and deleted. Default "16GiB". */
   max_blob_size: v.optional(size(), "16GiB"),
+  /** Upload sessions with no PATCH or PUT for this long are removed with their bytes.
+   *  Default "24h"; "0s" never expires them. */
+  upload_expiry: v.optional(duration(), "24h"),
 });
 
 export const configSchema = v.pipe(

@@ -8,6 +8,22 @@ export const FAILURE_CLASSES = ["refused", "reset", "dns", "timeout", "tls", "ht
 /** The failures that serve a stale copy by default; http-404 and http-401/403 are opt-in. */
 export const DEFAULT_STALE_IF_ERROR = ["refused", "reset", "dns", "timeout", "tls", "http-5xx", "http-429"] as const;
 
+/** "http://host[:port]" or "https://host[:port]", nothing else: redirect_allow compares origins. */
+function isOrigin(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.origin === text.replace(/\/$/, "");
+  } catch {
+    return false;
+  }
+}
+
+const origin = () =>
+  v.pipe(
+    v.string(`expected an origin like "http://10.0.0.5:9000"`),
+    v.check(isOrigin, (i) => `expected an origin like "http://10.0.0.5:9000" (scheme, host, optional port; no path), got ${JSON.stringify(i.input)}`),
+  );
+
 const NAME_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 
 export const upstreamSection = v.strictObject({
@@ -35,6 +51,10 @@ export const upstreamSection = v.strictObject({
   timeout: v.optional(duration(), "30s"),
   /** Platforms of an index to cache completely, e.g. ["linux/amd64"]. Default []: all of them. */
   platforms: v.optional(v.array(v.pipe(v.string(), v.regex(/^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/, (i) => `expected a platform like "linux/amd64", got ${JSON.stringify(i.input)}`))), []),
+  /** Origins ("http://10.0.0.5:9000") that redirects and token realms of this upstream may lead to
+   *  although their address is loopback, link-local, private or unspecified. The upstream's own
+   *  url is always allowed. Default []: none; a redirect into the site answers 502 UPSTREAM_INVALID. */
+  redirect_allow: v.optional(v.array(origin()), []),
   /** Also cache artifacts that refer to an image (signatures, SBOMs). Default false. */
   referrers: v.optional(v.boolean("expected true or false"), false),
 });

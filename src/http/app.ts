@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { UpstreamError } from "../upstream/index.ts";
 import type { AppDeps, Env } from "./context.ts";
 import { errorResponse, toWireError } from "./errors.ts";
+import { parseRoute } from "./paths.ts";
 import { requestLog } from "./request-log.ts";
 import { mountHealth } from "./health.ts"; // operator (issue 15)
 import { getCatalog } from "./routes/listing.ts";
@@ -27,14 +28,23 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get("/v2", base);
   app.get("/v2/", base);
   app.get("/v2/_catalog", (c) => getCatalog(deps, c.req.raw));
-  app.all("/v2/*", (c) => handleV2(deps, c));
-
   app.get("/metrics", () => new Response(deps.metrics.render(), { headers: { "Content-Type": "text/plain; version=0.0.4" } }));
   // operator (issue 15): /healthz, /readyz, and the status page at / and /status.
   mountHealth(app, deps.operator?.ready);
   if (deps.operator) for (const path of ["/", "/status"]) app.get(path, (c) => deps.operator!.status(c.req.raw, c.env?.client));
+  // One rule everywhere: 404 for a path that is no endpoint, 405 (with Allow) for an
+  // endpoint asked with a method it does not take. GET routes answer HEAD too.
+  for (const path of ["/v2", "/v2/", "/v2/_catalog", "/metrics", "/healthz", "/readyz"]) app.all(path, (c) => notAllowed(c.req.method, path));
+  app.all("/v2/*", (c) => (parseRoute(c.req.path.slice("/v2/".length)) ? handleV2(deps, c) : noSuchEndpoint(c.req.path, c.req.method)));
+
   for (const extra of deps.extraRoutes ?? []) app.all(`${extra.prefix}/*`, (c) => extra.fetch(c.req.raw, c.env?.client));
 
-  app.notFound((c) => errorResponse({ status: 404, code: "UNSUPPORTED", message: `no such endpoint: ${c.req.path.slice(0, 200)}` }, c.req.method));
+  app.notFound((c) => noSuchEndpoint(c.req.path, c.req.method));
   return app;
 }
+
+const noSuchEndpoint = (path: string, method: string) =>
+  errorResponse({ status: 404, code: "UNSUPPORTED", message: `no such endpoint: ${path.slice(0, 200)}` }, method);
+
+const notAllowed = (method: string, path: string) =>
+  errorResponse({ status: 405, code: "UNSUPPORTED", message: `${method.slice(0, 20)} is not supported on ${path}`, headers: { Allow: "GET, HEAD" } }, method);

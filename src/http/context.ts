@@ -13,7 +13,7 @@ export interface AppDeps {
   registry: RegistryContext;
   /** Resolves /v2/<name>/… to a local or cached repository. */
   repositories: RepositoryResolver;
-  platform: Pick<Platform, "fileBody">;
+  platform: Pick<Platform, "fileBody" | "streamBody">;
   log: Logger;
   metrics: Metrics;
   /** Error mappings of the layers above the registry (upstream failures). */

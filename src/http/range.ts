@@ -17,6 +17,9 @@ export function parseRangeHeader(header: string | null, size: number): ByteRange
     end = size - 1;
   } else {
     start = Number(m[1]);
+    // "bytes=5-2" is not a range at all (RFC 9110 §14.1.1: last < first is invalid);
+    // an invalid Range header is ignored and the whole blob is sent (§14.2).
+    if (m[2] !== "" && Number(m[2]) < start) return undefined;
     end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
   }
   if (start >= size || end < start) return "unsatisfiable";

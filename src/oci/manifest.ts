@@ -2,6 +2,7 @@
 // what a registry needs: what the manifest references, and what it refers to.
 // The bytes themselves are never re-serialised: digests must not change.
 import { isDigest } from "./digest.ts";
+import { shapeProblem } from "./json-depth.ts";
 import { isIndexType, isManifestType, OCI_INDEX, OCI_MANIFEST } from "./media-types.ts";
 
 export interface Descriptor {
@@ -52,6 +53,9 @@ function descriptors(value: unknown, where: string): Descriptor[] {
  * when the body carries its own mediaType the two must agree.
  */
 export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedManifest {
+  // Before any object is built: a JSON bomb must cost one linear scan, not a recursion.
+  const problem = shapeProblem(bytes);
+  if (problem) throw new InvalidManifest(`manifest ${problem}`);
   let doc: unknown;
   try {
     doc = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));

@@ -42,6 +42,9 @@ export const denoPlatform: Platform = {
     };
   },
 
+  // Deno ends a response whose stream fails without printing anything.
+  streamBody: (stream) => stream,
+
   fileBody(path: string, start: number, end: number): BodyInit {
     if (end < start) return new Uint8Array(0);
     return Readable.toWeb(createReadStream(path, { start, end })) as unknown as ReadableStream<Uint8Array>;

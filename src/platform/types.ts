@@ -56,4 +56,8 @@ export interface Platform {
   fileBody(path: string, start: number, end: number): BodyInit;
   /** Sends one datagram to a unix socket (sd_notify); absent where the runtime has no way to. */
   sendUnixDatagram?(path: string, message: string): void;
+  /** A response body from a web stream. When the stream fails (a corrupt or cut upstream blob),
+   *  the client's connection is cut and nothing is printed: the failure is the caller's to log,
+   *  and every line regcache writes is JSON. */
+  streamBody(stream: ReadableStream<Uint8Array> | null): BodyInit | null;
 }

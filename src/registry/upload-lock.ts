@@ -21,3 +21,8 @@ export async function asOnlyWriter<T>(id: string, refuse: () => Error, work: () 
     writing.delete(id);
   }
 }
+
+/** True while a request is writing to upload `id` (the expiry sweep leaves such a session alone). */
+export function isBeingWritten(id: string): boolean {
+  return writing.has(id);
+}

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { recordBlob } from "../db/queries/blobs.ts";
 import { ensureRepository, findRepositoryId } from "../db/queries/repositories.ts";
 import { deleteUpload, findUpload, insertUpload, setUploadSize } from "../db/queries/uploads.ts";
-import { DigestMismatch } from "../blobstore/errors.ts";
+import { DigestMismatch, SizeMismatch, TooLarge } from "../blobstore/errors.ts";
 import { isDigest } from "../oci/digest.ts";
 import { isValidName } from "../oci/names.ts";
 import type { UploadState } from "../repository/types.ts";
@@ -80,16 +80,22 @@ async function writeChunk(ctx: RegistryContext, name: string, id: string, body: 
     throw new RangeInvalid(`chunk starts at ${range.start} but the upload has ${size} bytes`, size);
   }
   if (body) {
+    const announced = range ? range.end - range.start + 1 : undefined;
     try {
-      size = await ctx.uploads.append(id, body);
+      size = await ctx.uploads.append(id, body, announced);
+    } catch (e) {
+      // append() rolled the file back: a refused chunk appends nothing.
+      if (e instanceof SizeMismatch || e instanceof TooLarge) {
+        throw new UploadInvalid(`chunk announced bytes ${range!.start}-${range!.end} but sent ${e instanceof SizeMismatch ? e.actual : "more"} bytes; nothing was appended`, { size });
+      }
+      throw e;
     } finally {
-      // Whatever reached the disk is the new resume point, even if the client vanished mid-chunk.
+      // The row follows the file, whatever happened (a crash mid-chunk is corrected by sizeOnDisk).
       const onDisk = await ctx.uploads.size(id);
       if (onDisk !== undefined) setUploadSize(ctx.db, id, onDisk, ctx.now());
     }
-  }
-  if (range && size !== range.end + 1) {
-    throw new UploadInvalid(`chunk announced bytes ${range.start}-${range.end} but the upload now has ${size} bytes`, { size });
+  } else if (range && range.end >= range.start) {
+    throw new UploadInvalid(`chunk announced bytes ${range.start}-${range.end} but sent none`, { size });
   }
   return { id, size };
 }
@@ -128,8 +134,10 @@ export async function finishUpload(ctx: RegistryContext, name: string, id: strin
 
 export async function cancelUpload(ctx: RegistryContext, name: string, id: string): Promise<void> {
   sessionOf(ctx, name, id);
-  deleteUpload(ctx.db, id);
+  // The file first: on a full disk, deleting the row needs space (SQLite's journal) and may
+  // fail; removing the file never does, and frees what the row would otherwise pin forever.
   await ctx.uploads.remove(id);
+  deleteUpload(ctx.db, id);
 }
 
 /** POST ?digest= with the whole body: one request upload. */

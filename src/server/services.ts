@@ -68,7 +68,7 @@ export function buildServices(deps: ServiceDeps): Services {
   });
   const prefetcher = createPrefetcher({ config, db, log, metrics, now, queue, pullThrough });
   const admin = createAdminApi({ registry, log, metrics }, [immutabilityRoutes(immutability), prefetchRoutes(() => prefetcher.api)]);
-  const gate = adminAccess(resolved.adminToken);
+  const gate = adminAccess({ token: resolved.adminToken, trustedProxies: config.server.trusted_proxies });
   const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
   return {
     metrics,

@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.ts";
 import { openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import type { Platform, RunningServer } from "../platform/types.ts";
+import { startUploadSweep } from "../registry/upload-sweep.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { VERSION } from "../version.ts";
 import { createOperator } from "../status/create.ts"; // operator (issue 15)
@@ -30,6 +31,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: services.adminGate }); // operator (issue 15)
   const app = createApp({ ...services.http, platform, log, metrics: services.metrics, operator });
 
+  const stopUploadSweep = startUploadSweep(services.registry, config.storage.upload_expiry, log);
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
   log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
@@ -48,6 +50,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       // Unfinished jobs stay queued in SQLite and resume at the next start.
       await prefetcher.stop(1_000);
       await pullThrough.close();
+      stopUploadSweep();
       database.close();
       log.info("stopped", {});
     })());

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { UpstreamError } from "./errors.ts";
-import { clientFor, closedPort, ociError, serversClosedAfterEach } from "../../test/helpers/test-servers.ts";
+import { clientFor, closedPort, failureOf, httpsServer, ociError, selfSignedCert, serversClosedAfterEach } from "../../test/helpers/test-servers.ts";
 
-const { serve } = serversClosedAfterEach();
+const { serve, keep } = serversClosedAfterEach();
 const basic = (user: string, pw: string): string => `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}`;
 
 /** A token service and a registry that accepts the tokens in `valid`. */
@@ -35,13 +35,15 @@ async function bearerPair(opts: { creds?: string; realmUrl?: string } = {}) {
     res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
     res.end("{}");
   });
-  return { auth, registry, state };
+  // The token service runs on 127.0.0.1 beside the registry: a different, internal origin, which only redirect_allow admits.
+  const allow = [new URL(opts.realmUrl ?? auth.url).origin];
+  return { auth, registry, state, allow };
 }
 
 describe("Bearer token flow", () => {
   it("fetches an anonymous token lazily, once per scope, and reuses it", async () => {
-    const { registry, state } = await bearerPair();
-    const client = clientFor(registry.url);
+    const { registry, state, allow } = await bearerPair();
+    const client = clientFor(registry.url, { redirectAllow: allow });
     expect(state.tokenRequests).toHaveLength(0); // nothing at creation time
     for (let i = 0; i < 3; i++) await client.manifest("library/app", "latest", "GET", []);
     expect((await client.tags("library/app")).tags).toEqual(["a", "b"]);
@@ -59,8 +61,8 @@ describe("Bearer token flow", () => {
   });
 
   it("shares one token request among concurrent first requests", async () => {
-    const { registry, state } = await bearerPair();
-    const client = clientFor(registry.url);
+    const { registry, state, allow } = await bearerPair();
+    const client = clientFor(registry.url, { redirectAllow: allow });
     await Promise.all([1, 2, 3, 4].map(() => client.manifest("library/app", "latest", "HEAD", [])));
     expect(state.tokenRequests).toHaveLength(1);
     await client.close();
@@ -68,8 +70,8 @@ describe("Bearer token flow", () => {
 
   it("sends Basic credentials to the token service", async () => {
     const creds = basic("alice", "s3cret");
-    const { registry, state } = await bearerPair({ creds });
-    const client = clientFor(registry.url, { username: "alice", password: "s3cret" });
+    const { registry, state, allow } = await bearerPair({ creds });
+    const client = clientFor(registry.url, { redirectAllow: allow, username: "alice", password: "s3cret" });
     await client.manifest("library/app", "latest", "GET", []);
     expect(state.tokenAuth).toEqual([creds]);
     // the registry itself never sees the password
@@ -78,8 +80,8 @@ describe("Bearer token flow", () => {
   });
 
   it("reports rejected credentials as http-401/403 from the token service", async () => {
-    const { registry } = await bearerPair({ creds: basic("alice", "s3cret") });
-    const client = clientFor(registry.url, { username: "alice", password: "wrong" });
+    const { registry, allow } = await bearerPair({ creds: basic("alice", "s3cret") });
+    const client = clientFor(registry.url, { redirectAllow: allow, username: "alice", password: "wrong" });
     const err = await client.manifest("library/app", "latest", "GET", []).catch((e) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.failure).toBe("http-401/403");
@@ -88,8 +90,8 @@ describe("Bearer token flow", () => {
   });
 
   it("fetches a new token when the registry rejects a cached one", async () => {
-    const { registry, state } = await bearerPair();
-    const client = clientFor(registry.url);
+    const { registry, state, allow } = await bearerPair();
+    const client = clientFor(registry.url, { redirectAllow: allow });
     await client.manifest("library/app", "latest", "GET", []);
     state.valid.clear(); // revoked upstream before its expiry
     await client.manifest("library/app", "latest", "GET", []);
@@ -99,8 +101,8 @@ describe("Bearer token flow", () => {
   });
 
   it("gives up after one auth attempt", async () => {
-    const { registry, state } = await bearerPair();
-    const client = clientFor(registry.url);
+    const { registry, state, allow } = await bearerPair();
+    const client = clientFor(registry.url, { redirectAllow: allow });
     state.valid.add = () => state.valid; // the token service hands out tokens the registry refuses
     const err = await client.manifest("library/app", "latest", "GET", []).catch((e) => e);
     expect(err.failure).toBe("http-401/403");
@@ -111,8 +113,8 @@ describe("Bearer token flow", () => {
   });
 
   it("treats an unreachable token service as an upstream failure", async () => {
-    const { registry } = await bearerPair({ realmUrl: `http://127.0.0.1:${await closedPort()}/token` });
-    const client = clientFor(registry.url);
+    const { registry, allow } = await bearerPair({ realmUrl: `http://127.0.0.1:${await closedPort()}/token` });
+    const client = clientFor(registry.url, { redirectAllow: allow });
     const err = await client.manifest("library/app", "latest", "GET", []).catch((e) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.failure).toBe("refused");
@@ -121,8 +123,8 @@ describe("Bearer token flow", () => {
 
   it("classifies a failing token service like any other response", async () => {
     const failing = await serve((_req, res) => ociError(res, 503, "UNAVAILABLE"));
-    const { registry } = await bearerPair({ realmUrl: `${failing.url}/token` });
-    const client = clientFor(registry.url);
+    const { registry, allow } = await bearerPair({ realmUrl: `${failing.url}/token` });
+    const client = clientFor(registry.url, { redirectAllow: allow });
     const err = await client.manifest("library/app", "latest", "GET", []).catch((e) => e);
     expect([err.failure, err.status]).toEqual(["http-5xx", 503]);
     await client.close();
@@ -130,8 +132,8 @@ describe("Bearer token flow", () => {
 
   it("rejects a token response without a token", async () => {
     const empty = await serve((_req, res) => res.end("{}"));
-    const { registry } = await bearerPair({ realmUrl: `${empty.url}/token` });
-    const client = clientFor(registry.url);
+    const { registry, allow } = await bearerPair({ realmUrl: `${empty.url}/token` });
+    const client = clientFor(registry.url, { redirectAllow: allow });
     const err = await client.manifest("library/app", "latest", "GET", []).catch((e) => e);
     expect(err.failure).toBe("invalid-response");
     await client.close();
@@ -180,6 +182,52 @@ describe("Basic auth", () => {
     const client = clientFor(registry.url, { username: "bob", password: "pw" });
     const err = await client.manifest("a", "latest", "GET", []).catch((e) => e);
     expect([err.failure, err.status, requests]).toEqual(["http-401/403", 403, 1]);
+    await client.close();
+  });
+});
+
+describe("token realms that lead into the site", () => {
+  it("refuses a realm at another loopback origin, and sends it nothing", async () => {
+    const { registry, state } = await bearerPair({ creds: basic("alice", "s3cret") });
+    const client = clientFor(registry.url, { username: "alice", password: "s3cret" });
+    const err = await client.manifest("library/app", "latest", "GET", []).catch((e) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err.failure).toBe("invalid-response");
+    expect(err.message).toMatch(/loopback address 127\.0\.0\.1/);
+    expect(state.tokenRequests).toHaveLength(0);
+    await client.close();
+  });
+
+  it("refuses a plain-HTTP realm when the upstream is not insecure, even an allowed origin", async () => {
+    const tokenHits: string[] = [];
+    const tokens = await serve((req, res) => {
+      tokenHits.push(req.url ?? "");
+      res.end(JSON.stringify({ token: "t1" }));
+    });
+    const cert = selfSignedCert();
+    const registry = await keep(
+      await httpsServer(cert, (_req, res) => ociError(res, 401, "UNAUTHORIZED", { "www-authenticate": `Bearer realm="${tokens.url}/token"` })),
+    );
+    const client = clientFor(registry.url, { insecure: false, caPem: cert.cert, username: "alice", password: "s3cret", redirectAllow: [tokens.url] });
+    const err = await failureOf(client.manifest("a", "latest", "GET", []));
+    expect(err.failure).toBe("invalid-response");
+    expect(err.message).toContain("refusing http: URL");
+    expect(tokenHits).toEqual([]);
+    await client.close();
+  });
+
+  it("accepts a lower-case bearer scheme (schemes are case-insensitive)", async () => {
+    const seen: string[] = [];
+    const tokens = await serve((_req, res) => res.end(JSON.stringify({ token: "t1" })));
+    const registry = await serve((req, res) => {
+      seen.push(req.headers.authorization ?? "-");
+      if (req.headers.authorization !== "Bearer t1") return ociError(res, 401, "UNAUTHORIZED", { "www-authenticate": `bearer realm="${tokens.url}/token"` });
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      res.end("{}");
+    });
+    const client = clientFor(registry.url, { redirectAllow: [tokens.url] });
+    expect((await client.manifest("a", "latest", "GET", [])).status).toBe(200);
+    expect(seen).toEqual(["-", "Bearer t1"]);
     await client.close();
   });
 });

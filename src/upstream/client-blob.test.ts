@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UpstreamError } from "./errors.ts";
-import { clientFor, drain, ociError, type Running, serversClosedAfterEach } from "../../test/helpers/test-servers.ts";
+import { clientFor, drain, failureOf, ociError, type Running, serversClosedAfterEach } from "../../test/helpers/test-servers.ts";
 
 const { serve } = serversClosedAfterEach();
 const DIGEST = "sha256:" + "ab".repeat(32);
@@ -26,7 +26,7 @@ describe("blob redirects", () => {
       res.end("hello layer");
     });
     const registry = await registryRedirectingTo(cdn);
-    const client = clientFor(registry.url, { username: "u", password: "p" });
+    const client = clientFor(registry.url, { username: "u", password: "p", redirectAllow: [cdn.url] });
     const blob = await client.blob("library/app", DIGEST);
     expect(blob.size).toBe(11);
     expect(await drain(blob.body)).toBe("hello layer");
@@ -71,7 +71,7 @@ describe("blob redirects", () => {
       res.end("<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
     });
     const registry = await registryRedirectingTo(cdn);
-    const client = clientFor(registry.url, { username: "u", password: "p" });
+    const client = clientFor(registry.url, { username: "u", password: "p", redirectAllow: [cdn.url] });
     const err = await client.blob("a", DIGEST).catch((e) => e);
     expect(err.failure).toBe("http-401/403");
     expect(err.message).not.toContain("expired");
@@ -148,6 +148,53 @@ describe("blob streaming", () => {
     const err = await reader.read().catch((e) => e);
     expect(err.name).toBe("AbortError");
     await socketClosed;
+    await client.close();
+  });
+});
+
+describe("redirects into the site", () => {
+  it("refuses a redirect to another loopback origin and never contacts it", async () => {
+    let internalHits = 0;
+    const internal = await serve((_req, res) => {
+      internalHits++;
+      res.end('{"secret":"internal"}');
+    });
+    const registry = await serve((_req, res) => {
+      res.writeHead(302, { location: `${internal.url}/admin` });
+      res.end();
+    });
+    const client = clientFor(registry.url);
+    const err = await failureOf(client.blob("a", DIGEST));
+    expect(err.failure).toBe("invalid-response");
+    expect(err.message).toContain(`refusing ${internal.url}`);
+    expect(internalHits).toBe(0);
+    await client.close();
+  });
+
+  it("checks the address connected to, not the name: localhost is loopback too", async () => {
+    let internalHits = 0;
+    const internal = await serve((_req, res) => {
+      internalHits++;
+      res.end("internal");
+    });
+    const registry = await serve((_req, res) => {
+      res.writeHead(307, { location: `http://localhost:${internal.port}/x` });
+      res.end();
+    });
+    const client = clientFor(registry.url);
+    const err = await failureOf(client.blob("a", DIGEST));
+    expect(err.message).toMatch(/loopback address/);
+    expect(internalHits).toBe(0);
+    await client.close();
+  });
+
+  it("refuses a redirect to a scheme other than http and https", async () => {
+    const registry = await serve((_req, res) => {
+      res.writeHead(302, { location: "file:///etc/passwd" });
+      res.end();
+    });
+    const client = clientFor(registry.url);
+    expect((await failureOf(client.blob("a", DIGEST))).message).toContain("refusing file: URL");
     await client.close();
   });
 });

@@ -27,6 +27,9 @@ export interface UpstreamClientOptions {
   headersTimeoutMs: number;
   /** Longest gap between two body chunks; default: headersTimeoutMs. */
   bodyTimeoutMs?: number;
+  /** Origins ("http://10.0.0.5:9000") that redirects and token realms may lead to although they
+   *  are loopback, link-local or private; the upstream's own origin always may. Default: none. */
+  redirectAllow?: string[];
 }
 
 export interface ManifestResult {
@@ -98,6 +101,7 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     connectTimeoutMs: opts.connectTimeoutMs,
     headersTimeoutMs: opts.headersTimeoutMs,
     bodyTimeoutMs: opts.bodyTimeoutMs ?? opts.headersTimeoutMs,
+    trustedOrigins: [base.origin, ...(opts.redirectAllow ?? [])],
   });
   const creds = opts.username !== undefined ? { username: opts.username, password: opts.password ?? "" } : undefined;
   const session = new Session(transport, new Authenticator(transport, creds));

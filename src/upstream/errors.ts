@@ -128,7 +128,8 @@ function detailOf(err: unknown, failure: FailureClass, t: Timeouts): string {
 
 /** Wraps any thrown error as an UpstreamError of `upstream` (kept as-is if it already is one). */
 export function toUpstreamError(upstream: string, err: unknown, t: Timeouts): UpstreamError {
-  if (err instanceof UpstreamError) return err;
+  // One of ours raised inside undici (the destination guard's connector) keeps its own detail.
+  for (const e of chain(err)) if (e instanceof UpstreamError) return e;
   const failure = classifyError(err);
   return new UpstreamError(upstream, failure, detailOf(err, failure, t), { cause: err });
 }

@@ -9,6 +9,7 @@
 import { rootCertificates } from "node:tls";
 import { Agent, request } from "undici-client";
 import { discard, readCapped, type SourceBody } from "./body.ts";
+import { DestinationGuard } from "./destination-guard.ts";
 import { toUpstreamError, UpstreamError, type Timeouts } from "./errors.ts";
 import { RateLimitGate } from "./retry-after.ts";
 import { rateLimitedError, statusError } from "./status-error.ts";
@@ -17,6 +18,8 @@ export interface TransportOptions extends Timeouts {
   name: string;
   insecure: boolean;
   caPem?: string;
+  /** Origins that may be internal addresses: the upstream's own URL and its redirect_allow. */
+  trustedOrigins: string[];
 }
 
 export interface UpstreamResponse {
@@ -42,16 +45,19 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 export class Transport {
   readonly gate = new RateLimitGate();
   readonly #agent: Agent;
+  readonly #guard: DestinationGuard;
 
   constructor(private readonly opts: TransportOptions) {
+    this.#guard = new DestinationGuard(opts.name, opts.trustedOrigins);
     this.#agent = new Agent({
-      connect: {
+      // Every new connection's peer address passes the guard (see destination-guard.ts).
+      connect: this.#guard.connector({
         timeout: opts.connectTimeoutMs,
         rejectUnauthorized: !opts.insecure,
         // `ca` replaces the default trust store, so a private CA is added to
         // the public roots: the registry may redirect blobs to a public CDN.
         ...(opts.caPem ? { ca: [...rootCertificates, opts.caPem] } : {}),
-      },
+      }),
       headersTimeout: opts.headersTimeoutMs,
       bodyTimeout: opts.bodyTimeoutMs,
     });
@@ -76,6 +82,7 @@ export class Transport {
     let authorization = init.authorization;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       this.#checkScheme(url);
+      this.#guard.checkUrl(url);
       const headers: Record<string, string> = { "user-agent": "regcache", ...init.headers };
       if (authorization) headers.authorization = authorization;
       let res: Awaited<ReturnType<typeof request>>;

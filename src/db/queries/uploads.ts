@@ -1,5 +1,5 @@
 // Queries on the uploads table.
-import { eq } from "drizzle-orm";
+import { eq, lt } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { uploads } from "../schema.ts";
 
@@ -17,4 +17,9 @@ export function setUploadSize(db: Db, id: string, size: number, now: number): vo
 
 export function deleteUpload(db: Db, id: string): void {
   db.delete(uploads).where(eq(uploads.id, id)).run();
+}
+
+/** Sessions whose last write (or creation) is older than `before` (ms since the epoch). */
+export function idleUploads(db: Db, before: number): string[] {
+  return db.select({ id: uploads.id }).from(uploads).where(lt(uploads.updatedAt, before)).all().map((r) => r.id);
 }

@@ -36,7 +36,7 @@ export async function getBlob(deps: AppDeps, c: Context<Env>, repo: Repository, 
   // A cold blob of a cached repository, streamed while it downloads.
   const headers = new Headers({ "Content-Type": "application/octet-stream", "Docker-Content-Digest": out.digest });
   if (out.size !== undefined) headers.set("Content-Length", String(out.size));
-  return markCache(c, new Response(out.body, { status: 200, headers }), out.cache);
+  return markCache(c, new Response(deps.platform.streamBody(out.body), { status: 200, headers }), out.cache);
 }
 
 export async function deleteBlob(repo: Repository, digest: string): Promise<Response> {

@@ -67,7 +67,7 @@ describe(`${COUNT} tags: SIGKILL during policy creation (binary)`, () => {
     for (let i = 0; i < KILLS; i++) {
       const uuid = randomUUID();
       const body = { ...RULE, uuid };
-      const answer = fetch(`${regcache.url}/api/v1${ORG}`, { method: "POST", body: JSON.stringify(body) }).then(
+      const answer = fetch(`${regcache.url}/api/v1${ORG}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(
         (r) => r.status,
         () => "connection lost",
       );

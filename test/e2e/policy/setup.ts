@@ -7,7 +7,7 @@ import { pushBlob, sha256 } from "../oci-http.ts";
 import type { RegcacheProcess } from "../regcache-process.ts";
 
 export async function api(regcache: RegcacheProcess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const r = await fetch(`${regcache.url}/api/v1${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  const r = await fetch(`${regcache.url}/api/v1${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : undefined };
 }

@@ -68,7 +68,7 @@ describe("scheduled images", () => {
     expect(answer).toMatchObject({ ok: true, result: { pulled: ["up/team/rel:1.2.9", "up/team/rel:1.2.10"] } });
     await waitFor("both tags complete", async () => (await images(regcache)).filter((i) => i.repository === "up/team/rel" && i.complete).length === 2, 15_000);
     expect((await images(regcache)).filter((i) => i.repository === "up/team/rel").map((i) => i.tag)).toEqual(["1.2.10", "1.2.9"]);
-    const unknown = await fetch(`${regcache.url}/api/v1/prefetch/schedules/nope/run`, { method: "POST" });
+    const unknown = await fetch(`${regcache.url}/api/v1/prefetch/schedules/nope/run`, { method: "POST", headers: { "content-type": "application/json" } });
     expect(unknown.status).toBe(404);
   });
 });

@@ -41,7 +41,7 @@ export async function fetchOk(regcache: RegcacheProcess, path: string): Promise<
 
 /** An admin API call; throws unless 2xx. */
 export async function api<T>(regcache: RegcacheProcess, path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${regcache.url}/api/v1${path}`, init);
+  const response = await fetch(`${regcache.url}/api/v1${path}`, { ...init, headers: { "content-type": "application/json", ...init?.headers } });
   const text = await response.text();
   if (!response.ok) throw new Error(`${init?.method ?? "GET"} /api/v1${path}: ${response.status} ${text}`);
   return JSON.parse(text) as T;
