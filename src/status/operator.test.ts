@@ -30,11 +30,12 @@ function operator(serverToml = "", token?: string) {
     `[server]\n${serverToml}\n[storage]\npath = ${JSON.stringify(dir)}\n[[upstream]]\nname = "up"\nurl = "https://user:hunter2@registry.example"\n`,
     "test.toml",
   );
-  return createOperator({ config, db: database.db, tmpDir: dir, version: "test", adminGate: adminAccess(token) });
+  return createOperator({ config, db: database.db, tmpDir: dir, version: "test", adminGate: adminAccess({ token, trustedProxies: [] }) });
 }
 
 const page = (o: ReturnType<typeof operator>, client = LOOPBACK, headers: Record<string, string> = {}, query = "") =>
-  o.status(new Request(`http://regcache.test/status${query}`, { headers }), client);
+  // A loopback Host: without a token the admin API's rule also refuses other Hosts (DNS rebinding).
+  o.status(new Request(`http://localhost:5000/status${query}`, { headers: { host: "localhost:5000", ...headers } }), client);
 
 describe("status page access", () => {
   it("follows the admin API: loopback only without a token", async () => {

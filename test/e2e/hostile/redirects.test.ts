@@ -39,8 +39,7 @@ test("a DNS name that resolves to loopback is judged by the address connected to
 });
 
 test("an origin listed in redirect_allow is followed", async () => {
-  // The config blob, which no other test here asks for: single-flight downloads are keyed by
-  // digest (issue 10, item 1), and a refused download of the same digest must not be joined.
+  // The config blob, which no other test here asks for, so what is counted is this request alone.
   const config = site.hostile.image.digests.config;
   const answer = await get(site.regcache, `/v2/allowing/redirect-internal/app/blobs/${config}`);
   expect(answer.status, answer.body.toString()).toBe(200);
