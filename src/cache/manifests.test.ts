@@ -138,6 +138,28 @@ describe("an upstream's manifest is checked before it is stored", () => {
   });
 });
 
+describe("an index's child", () => {
+  test("whose size differs from what the index says: invalid-response, the child is not stored", async () => {
+    kit = await cacheKit();
+    const hub = kit.upstream();
+    const child = hub.image("team/app", "child");
+    hub.index("team/app", "multi", [child], (c) => c.bytes.byteLength + 1);
+    expect((await kit.repo("hub/team/app").getManifest("multi")).cache).toBe("MISS");
+    await expect(kit.repo("hub/team/app").getManifest(child.digest)).rejects.toMatchObject({ name: "UpstreamError", failure: "invalid-response" });
+    expect(kit.count("manifests")).toBe(1);
+  });
+
+  test("of the size the index says: stored", async () => {
+    kit = await cacheKit();
+    const hub = kit.upstream();
+    const child = hub.image("team/app", "child");
+    hub.index("team/app", "multi", [child]);
+    await kit.repo("hub/team/app").getManifest("multi");
+    expect((await kit.repo("hub/team/app").getManifest(child.digest)).cache).toBe("MISS");
+    expect(kit.count("manifests")).toBe(2);
+  });
+});
+
 describe("a pinned tag whose upstream moved", () => {
   test("one HEAD, no GET: the tag keeps its digest and is confirmed", async () => {
     const { hub, confirmedAt, image } = await primed();

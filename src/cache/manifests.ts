@@ -1,7 +1,7 @@
 // Pull-through manifests (docs/architecture.md, "The path of a pull"):
 // fresh → served from SQLite with no upstream contact; older → one HEAD
 // upstream; upstream failing → the cached copy while within ttl + staleness.
-import { findManifest, findManifestById, type StoredManifest } from "../db/queries/manifests.ts";
+import { findManifest, findManifestById, referencedSize, type StoredManifest } from "../db/queries/manifests.ts";
 import { findRepositoryId } from "../db/queries/repositories.ts";
 import { confirmTag, findTag, type TagRow } from "../db/queries/tags.ts";
 import { MANIFEST_TYPES } from "../oci/media-types.ts";
@@ -51,7 +51,8 @@ export class ManifestCache {
     const cached = repositoryId === undefined ? undefined : findManifest(this.ctx.db, repositoryId, digest);
     if (cached) return fromStore(cached, "HIT");
     return this.flights.run(`${target.localName}@${digest}`, async () => {
-      const verified = verifyUpstreamManifest(target.upstream, await this.fetch(upstream, target, digest, "GET"), digest);
+      const expectedSize = repositoryId === undefined ? undefined : referencedSize(this.ctx.db, repositoryId, digest);
+      const verified = verifyUpstreamManifest(target.upstream, await this.fetch(upstream, target, digest, "GET"), digest, expectedSize);
       storeUpstreamManifest(this.ctx, target, verified, undefined);
       return fromUpstream(verified);
     });

@@ -27,12 +27,14 @@ const invalid = (upstream: string, why: string) => new UpstreamError(upstream, "
 /**
  * Checks an upstream's answer: bytes present, their digest equal to the one the
  * client asked for (`expectedDigest`, a pull by digest) and to the upstream's
- * Docker-Content-Digest, and a manifest regcache can parse. Any failure is the
+ * Docker-Content-Digest, the size an index gave it, and a manifest regcache can parse. Any failure is the
  * upstream's (invalid-response), so a stale copy may be served instead.
  */
-export function verifyUpstreamManifest(upstream: string, result: ManifestResult, expectedDigest: string | undefined): VerifiedManifest {
+export function verifyUpstreamManifest(upstream: string, result: ManifestResult, expectedDigest: string | undefined, expectedSize?: number): VerifiedManifest {
   const content = result.body;
   if (!content) throw invalid(upstream, "manifest response without a body");
+  // An index names its children with their sizes: a child of another size is not that child.
+  if (expectedSize !== undefined && content.byteLength !== expectedSize) throw invalid(upstream, `manifest is ${content.byteLength} bytes, but the index that names it says ${expectedSize}`);
   const announced = result.digest && parseDigest(result.digest) ? result.digest : undefined;
   const algorithm = parseDigest(expectedDigest ?? announced ?? "")?.algorithm ?? "sha256";
   const digest = digestOf(content, algorithm);

@@ -3,7 +3,7 @@
 // do — fail with a failure class, hold an answer until released, lie about a
 // digest, or hand over a blob body the test writes itself. Tests only.
 import { createHash, randomBytes } from "node:crypto";
-import { OCI_MANIFEST } from "../../src/oci/media-types.ts";
+import { OCI_INDEX, OCI_MANIFEST } from "../../src/oci/media-types.ts";
 import { type FailureClass, UpstreamError, type UpstreamClient, type ManifestResult, type BlobResult, type TagList, type TagListOptions } from "../../src/upstream/index.ts";
 
 export const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -54,6 +54,20 @@ export class FakeUpstreamClient implements UpstreamClient {
     this.manifests.set(`${repo}:${tag}`, { bytes, mediaType: OCI_MANIFEST });
     this.manifests.set(`${repo}@${digest}`, { bytes, mediaType: OCI_MANIFEST });
     return { digest, bytes, config, layer };
+  }
+
+  /** An index over `children` under `tag`; `sizeOf` may lie about a child's size. */
+  index(repo: string, tag: string, children: FakeImage[], sizeOf: (child: FakeImage) => number = (c) => c.bytes.byteLength): { digest: string } {
+    const doc = {
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: children.map((c) => ({ mediaType: OCI_MANIFEST, digest: c.digest, size: sizeOf(c), platform: { os: "linux", architecture: "amd64" } })),
+    };
+    const bytes = new TextEncoder().encode(JSON.stringify(doc));
+    const digest = sha256(bytes);
+    this.manifests.set(`${repo}:${tag}`, { bytes, mediaType: OCI_INDEX });
+    this.manifests.set(`${repo}@${digest}`, { bytes, mediaType: OCI_INDEX });
+    return { digest };
   }
 
   addBlob(bytes: Uint8Array): { digest: string; bytes: Uint8Array } {

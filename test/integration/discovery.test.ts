@@ -3,6 +3,7 @@
 // "Content Discovery" category).
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { OCI_EMPTY_JSON, OCI_INDEX, OCI_MANIFEST } from "../../src/oci/media-types.ts";
+import { harnessOf, type HarnessKind } from "./cached-harness.ts";
 import { createHarness, type Harness } from "./harness.ts";
 import { blobOf, descriptor, emptyJson, expectError, imageManifest, indexManifest, listTags, type Manifest, pushImage, pushManifest, uploadBlobs } from "./helpers.ts";
 
@@ -17,8 +18,14 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-describe("tags list", () => {
+// Tag lists are reads: they run on a local repository and on a cached one of an upstream
+// holding the same tags (names and links then carry the upstream's prefix).
+describe.each(["local", "cached"] as HarnessKind[])("tags list, %s repository", (kind) => {
+  let h: Harness;
+  const listed = kind === "local" ? NAME : `up/${NAME}`;
+  afterAll(() => h.close());
   beforeAll(async () => {
+    h = await harnessOf(kind);
     const { manifest } = await pushImage(h, NAME, "test0", 1);
     for (const tag of ["test1", "test2", "test3"]) await pushManifest(h, NAME, tag, manifest);
   });
@@ -26,14 +33,14 @@ describe("tags list", () => {
   test("lists every tag, in lexical order, with the repository name", async () => {
     const r = await h.request(`/v2/${NAME}/tags/list`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ name: NAME, tags: ["test0", "test1", "test2", "test3"] });
+    expect(await r.json()).toEqual({ name: listed, tags: ["test0", "test1", "test2", "test3"] });
     expect(r.headers.get("link")).toBeNull();
   });
 
   test("n limits the page and Link points at the next one", async () => {
     const page = await listTags(h, NAME, "?n=2");
     expect(page.tags).toEqual(["test0", "test1"]);
-    expect(page.link).toBe(`</v2/${NAME}/tags/list?n=2&last=test1>; rel="next"`);
+    expect(page.link).toBe(`</v2/${listed}/tags/list?n=2&last=test1>; rel="next"`);
     const next = await listTags(h, NAME, page.link!.slice(page.link!.indexOf("?"), page.link!.indexOf(">")));
     expect(next.tags).toEqual(["test2", "test3"]);
     // The last page says so by carrying no Link, even when it is exactly full.
