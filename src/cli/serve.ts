@@ -1,4 +1,4 @@
-// `regcache serve [--config PATH]`: run the registry until SIGTERM or SIGINT.
+// `regcache serve [--config PATH]`: run the registry until SIGTERM or SIGINT; SIGHUP reloads the config.
 import { loadConfig } from "../config/load.ts";
 import { resolveConfig } from "../config/resolve.ts";
 import { startServer } from "../server/start.ts";
@@ -36,6 +36,25 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
         },
       );
     };
+    // SIGHUP (systemctl reload): the same file, read again. A config that does not pass every
+    // check is refused with the reason, and the running one stays in force.
+    const reload = () => {
+      notifier.reloading();
+      try {
+        const next = loadConfig(values.config, io.env);
+        running.reload(resolveConfig(next.config, next.label), next.label).then(
+          () => notifier.ready(),
+          (e) => {
+            log.error("config reload refused; the running config stays in force", { source: next.source, error: (e as Error).message });
+            notifier.ready();
+          },
+        );
+      } catch (e) {
+        log.error("config reload refused; the running config stays in force", { source, error: (e as Error).message });
+        notifier.ready();
+      }
+    };
+    process.on("SIGHUP", reload);
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });

@@ -74,7 +74,7 @@ export function createPrefetcher(deps: PrefetcherDeps): Prefetcher {
   const pulls = new PullRuns(ctx, workers);
   const readSide = createReadSide(ctx, gate, workers);
   const schedules = new Schedules(scheduleSpecs(ctx, config, backoff.maxMs), log, metrics);
-  deps.metrics.onCollect(() => readSide.collect());
+  const stopCollecting = deps.metrics.onCollect(() => readSide.collect());
   const api: PrefetchApi = { ...readSide, startPull: (refs, pl) => pulls.start(refs, pl), pull: (id) => pulls.get(id), schedules: () => schedules.list(), runSchedule: (name) => schedules.fire(name) };
 
   return {
@@ -85,6 +85,7 @@ export function createPrefetcher(deps: PrefetcherDeps): Prefetcher {
       log.info("prefetcher started", { concurrency: p.concurrency, max_bandwidth: p.max_bandwidth || "unlimited", sweep: p.sweep || "off", images: p.image.length, complete_on_pull: p.complete_on_pull, pull_delay_ms: p.pull_delay });
     },
     async stop(waitMs) {
+      stopCollecting();
       await schedules.stop();
       await workers.stop(waitMs);
     },

@@ -29,6 +29,8 @@ export interface ServiceDeps {
   db: Db;
   log: Logger;
   now: () => number;
+  /** Kept across reloads, so counters go on counting; default: a new one. */
+  metrics?: Metrics;
   /** Tests inject fake upstream clients; default: the real one. */
   createClient?: (settings: UpstreamSettings) => UpstreamClient;
 }
@@ -49,7 +51,7 @@ export interface Services {
 export function buildServices(deps: ServiceDeps): Services {
   const { resolved, store, db, log, now } = deps;
   const config = resolved.config;
-  const metrics = new Metrics();
+  const metrics = deps.metrics ?? new Metrics();
   const immutability = createImmutability({ db, log, upstreams: config.upstream.map((u) => u.name) });
   const registry: RegistryContext = { db, store, uploads: new UploadFiles(store), guard: immutability.guard, maxManifestBytes: config.server.max_manifest_size, now };
   const queue = createQueue({ config, db, log, now });

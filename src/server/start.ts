@@ -2,6 +2,7 @@
 // from the config, starts the HTTP server, and shuts down gracefully.
 import { mkdirSync } from "node:fs";
 import { BlobStore } from "../blobstore/store.ts";
+import { ConfigError } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { Config } from "../config/schema.ts";
 import { openDatabase } from "../db/client.ts";
@@ -15,26 +16,62 @@ import { buildServices } from "./services.ts";
 
 export interface Running {
   port: number;
+  /**
+   * Applies a new config (SIGHUP): upstreams, ttl and staleness, schedules, prefetch lists,
+   * policies' upstreams, status and admin settings. Requests in flight finish on the old
+   * settings; new ones get the new. listen and storage.path need a restart: ConfigError.
+   */
+  reload(resolved: ResolvedConfig, label: string): Promise<void>;
   /** Stops accepting, waits for in-flight transfers up to the grace period, closes the database. */
   shutdown(reason: string): Promise<void>;
 }
 
 export async function startServer(resolved: ResolvedConfig, platform: Platform, log: Logger, now: () => number = Date.now): Promise<Running> {
-  const config: Config = resolved.config;
+  let config: Config = resolved.config;
   mkdirSync(config.storage.path, { recursive: true });
   const store = new BlobStore(config.storage.path);
   await store.init();
   const database = openDatabase(platform.openSqlite(store.paths.database));
-  const services = buildServices({ resolved, store, db: database.db, log, now });
-  const { pullThrough, prefetcher } = services;
-  prefetcher.start();
+  let services = buildServices({ resolved, store, db: database.db, log, now });
+  services.prefetcher.start();
   const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: services.adminGate }); // operator (issue 15)
-  const app = createApp({ ...services.http, platform, log, metrics: services.metrics, operator });
+  // The app reads the services through `services` at each request, so a reload swaps them
+  // for new requests while those in flight keep the repositories they already resolved.
+  const app = createApp({
+    get registry() {
+      return services.http.registry;
+    },
+    repositories: (name, ns, forWrite) => services.http.repositories(name, ns, forWrite),
+    extraRoutes: [{ prefix: "/api/v1", fetch: (request, client) => services.http.extraRoutes![0]!.fetch(request, client) }],
+    platform,
+    log,
+    metrics: services.metrics,
+    operator,
+  });
 
-  const stopUploadSweep = startUploadSweep(services.registry, config.storage.upload_expiry, log);
+  let stopUploadSweep = startUploadSweep(services.registry, config.storage.upload_expiry, log);
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
   log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
+
+  const reload = async (next: ResolvedConfig, label: string) => {
+    const c = next.config;
+    if (c.server.listen.hostname !== hostname || c.server.listen.port !== port) throw new ConfigError(`${label}: server.listen: changing it needs a restart; the running server keeps ${hostname}:${port}`);
+    if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
+    const old = services;
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics });
+    services = fresh;
+    config = c;
+    fresh.prefetcher.start();
+    operator.reconfigure(c, fresh.adminGate);
+    stopUploadSweep();
+    stopUploadSweep = startUploadSweep(fresh.registry, c.storage.upload_expiry, log);
+    // The old cache finishes what it started: its downloads run to the end (their bytes are
+    // verified and stored like any other), then its connection pools close. Its prefetch
+    // jobs stay in the queue, which the new workers take over.
+    void old.prefetcher.stop(1_000).then(() => old.pullThrough.close());
+    log.info("config reloaded", { upstreams: c.upstream.map((u) => u.name) });
+  };
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) =>
@@ -48,11 +85,11 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
         await server.stop(true);
       }
       // Unfinished jobs stay queued in SQLite and resume at the next start.
-      await prefetcher.stop(1_000);
-      await pullThrough.close();
+      await services.prefetcher.stop(1_000);
+      await services.pullThrough.close();
       stopUploadSweep();
       database.close();
       log.info("stopped", {});
     })());
-  return { port: server.port, shutdown };
+  return { port: server.port, reload, shutdown };
 }

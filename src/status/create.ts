@@ -20,20 +20,31 @@ export interface OperatorOptions {
   adminGate: Gate;
 }
 
-export function createOperator(o: OperatorOptions): OperatorSurface & { readiness: Readiness } {
+export function createOperator(o: OperatorOptions): OperatorSurface & { readiness: Readiness; reconfigure(config: Config, adminGate: Gate): void } {
+  // The recorder and readiness outlive a reload (SIGHUP): the last hour's figures stay.
   const recorder = new StatusRecorder();
-  const names = new Set(o.config.upstream.map((u) => u.name));
-  // storage.max_size is not in the config yet; when a quota lands, the bar is drawn against it.
-  const maxSize = (o.config.storage as { max_size?: number }).max_size;
-  const source = liveStatusSource({ db: o.db, recorder, upstreams: o.config.upstream, storagePath: o.config.storage.path, maxSize });
   const readiness = createReadiness({ pingDatabase: () => pingDatabase(o.db), tmpDir: o.tmpDir });
+  const configured = (config: Config, adminGate: Gate) => {
+    // storage.max_size is not in the config yet; when a quota lands, the bar is drawn against it.
+    const maxSize = (config.storage as { max_size?: number }).max_size;
+    const source = liveStatusSource({ db: o.db, recorder, upstreams: config.upstream, storagePath: config.storage.path, maxSize });
+    return {
+      config,
+      names: new Set(config.upstream.map((u) => u.name)),
+      status: statusHandler(source, o.version, config.server.status_public ? undefined : adminGate),
+    };
+  };
+  let current = configured(o.config, o.adminGate);
   return {
     readiness,
     onRequest({ ns, ...r }) {
       const cached = r.cache !== undefined || r.upstreamFailure !== undefined;
-      recorder.record({ ...r, upstream: cached ? upstreamOf(r.path, ns, names, o.config.server.default_upstream) : undefined });
+      recorder.record({ ...r, upstream: cached ? upstreamOf(r.path, ns, current.names, current.config.server.default_upstream) : undefined });
     },
     ready: () => readiness.check(),
-    status: statusHandler(source, o.version, o.config.server.status_public ? undefined : o.adminGate),
+    status: (request, client) => current.status(request, client),
+    reconfigure(config, adminGate) {
+      current = configured(config, adminGate);
+    },
   };
 }

@@ -40,9 +40,13 @@ export class Metrics {
     return { set: (value, labels = {}) => f.set(labels, value), get: (labels) => f.get(labels) };
   }
 
-  /** Runs before each render, to refresh gauges computed from state (queue sizes). */
-  onCollect(fn: () => void): void {
+  /** Runs before each render, to refresh gauges computed from state (queue sizes). Returns the unsubscribe. */
+  onCollect(fn: () => void): () => void {
     this.collectors.push(fn);
+    return () => {
+      const i = this.collectors.indexOf(fn);
+      if (i >= 0) this.collectors.splice(i, 1);
+    };
   }
 
   render(): string {
