@@ -58,6 +58,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     const c = next.config;
     if (c.server.listen.hostname !== hostname || c.server.listen.port !== port) throw new ConfigError(`${label}: server.listen: changing it needs a restart; the running server keeps ${hostname}:${port}`);
     if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
+    if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
     const old = services;
     const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics });
     services = fresh;
