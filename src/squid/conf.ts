@@ -117,6 +117,10 @@ function bump(s: SquidSettings, caching: boolean): string[] {
           "# CDN hosts, splice (tunnel untouched) everything else.",
           "ssl_bump peek regcache_step1",
           "ssl_bump bump regcache_cdn_sni",
+          "# A bumped certificate would copy the CDN certificate's names (all its SANs, a",
+          "# wildcard), which the bump CA's name constraints forbid: name it after the",
+          "# requested host alone.",
+          "sslproxy_cert_adapt setCommonName regcache_cdn_sni",
         ]
       : []),
     "ssl_bump splice all",

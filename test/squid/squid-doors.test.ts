@@ -1,0 +1,73 @@
+// The Squid kit's closed doors, end to end with real Squid (see kit.ts): no way into
+// the proxy host or link-local addresses, TLS decisions by SNI (bump CDN hosts, splice
+// the rest), fatal CDN certificate errors, Authorization removed only from blob URLs,
+// and no request to the CDN while the ICAP service is down. That last one stops the
+// ICAP service, so it runs last.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Kit, REGISTRY_HOST, UNTRUSTED_HOST, startKit } from "./kit.ts";
+
+let kit: Kit;
+beforeAll(async () => {
+  kit = await startKit();
+});
+afterAll(async () => {
+  await kit?.stop();
+});
+
+describe("Squid kit with real Squid: closed doors", () => {
+  it("refuses the proxy host's own services and link-local addresses (403 from Squid)", async () => {
+    // 1344 is the ICAP service, listening on the namespace's loopback.
+    for (const url of ["http://127.0.0.1:1344/", "http://localhost:1344/", "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/"]) {
+      const r = await kit.get(url);
+      expect(r.status, url).toBe(403);
+      expect(r.squidError, url).toMatch(/^ERR_ACCESS_DENIED/);
+    }
+  });
+
+  it("refuses a CONNECT to the proxy host, never opening the tunnel", async () => {
+    // Squid bumps a denied CONNECT to show its error page, with a certificate for
+    // 127.0.0.1 that the bump CA's name constraints forbid: curl fails the handshake.
+    const r = await kit.get("https://127.0.0.1/");
+    expect(r.curlExit).not.toBe(0);
+    expect(kit.log("access.log")).toMatch(/ TCP_DENIED\/\d+ \d+ CONNECT 127\.0\.0\.1:1344 .* HIER_NONE\//);
+  });
+
+  it("tunnels a host that is not a CDN host untouched: its own certificate, its Authorization kept", async () => {
+    const seen = kit.cdn.seen.length;
+    // Trusting only the stand-in's CA: a bumped connection (the bump CA's certificate) would fail.
+    const r = await kit.get(`https://${REGISTRY_HOST}/v2/`, { authorization: "Bearer registry", cacert: join(kit.dir, "cdn-ca.pem") });
+    expect(r).toMatchObject({ status: 200, curlExit: 0 });
+    expect(kit.cdn.seen.slice(seen)).toMatchObject([{ path: "/v2/", authorization: "Bearer registry" }]);
+  });
+
+  it("keeps Authorization on a CDN host's URL that is not a blob URL (a registry API path)", async () => {
+    const seen = kit.cdn.seen.length;
+    const r = await kit.get("https://cdn01.quay.io/v2/auth", { authorization: "Bearer api" });
+    expect(r).toMatchObject({ status: 200, curlExit: 0 });
+    expect(kit.cdn.seen.slice(seen)).toMatchObject([{ path: "/v2/auth", authorization: "Bearer api" }]);
+  });
+
+  it("fails a CDN host whose certificate does not verify, without sending the request", async () => {
+    const seen = kit.cdn.seen.length;
+    const { cdn } = kit;
+    const { path } = cdn.addBlob(randomBytes(1024));
+    const r = await kit.get(cdn.signedUrl(UNTRUSTED_HOST, path));
+    expect(r.status).toBe(503);
+    expect(r.squidError).toMatch(/^ERR_SECURE_CONNECT_FAIL/);
+    // The helper's probe goes its own way (with its own certificate check); Squid sent nothing.
+    expect(kit.cdn.seen.slice(seen).filter((s) => s.range === undefined)).toEqual([]);
+  });
+
+  it("while the ICAP service is down a blob request fails, and nothing reaches the CDN", async () => {
+    const { cdn } = kit;
+    const { path } = cdn.addBlob(randomBytes(1024));
+    await kit.stopIcap();
+    const seen = cdn.seen.length;
+    const r = await kit.get(cdn.signedUrl("cdn01.quay.io", path), { authorization: "Bearer secret" });
+    expect(r.status).toBe(500);
+    expect(r.squidError).toMatch(/^ERR_ICAP_FAILURE/);
+    expect(cdn.seen.slice(seen)).toEqual([]);
+  });
+});
