@@ -31,7 +31,7 @@ describe("Squid kit with real Squid: closed doors", () => {
     // 127.0.0.1 that the bump CA's name constraints forbid: curl fails the handshake.
     const r = await kit.get("https://127.0.0.1/");
     expect(r.curlExit).not.toBe(0);
-    expect(kit.log("access.log")).toMatch(/ TCP_DENIED\/\d+ \d+ CONNECT 127\.0\.0\.1:1344 .* HIER_NONE\//);
+    expect(kit.log("access.log")).toMatch(/ TCP_DENIED\/\d+ \d+ CONNECT 127\.0\.0\.1:443 .* HIER_NONE\//);
   });
 
   it("tunnels a host that is not a CDN host untouched: its own certificate, its Authorization kept", async () => {
