@@ -117,7 +117,8 @@ visible_hostname = "regcache-squid-test"
       await run("squid", ["-k", "parse", "-f", join(dir, "debian-squid.conf")], { timeout: 30_000 });
     }
 
-    writeFileSync(join(dir, "hosts"), `${CDN_ADDRESS} ${[...HOSTS, UNTRUSTED_HOST, REGISTRY_HOST].join(" ")}\n`);
+    // Squid reads this instead of /etc/hosts, so localhost is listed as there.
+    writeFileSync(join(dir, "hosts"), `127.0.0.1 localhost\n${CDN_ADDRESS} ${[...HOSTS, UNTRUSTED_HOST, REGISTRY_HOST].join(" ")}\n`);
     appendFileSync(conf, `
 ## Test routing only: the CDN hosts are the stand-in at ${CDN_ADDRESS}:443, whose CA Squid trusts
 hosts_file ${join(dir, "hosts")}
