@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Kit, REGISTRY_HOST, UNTRUSTED_HOST, startKit } from "./kit.ts";
+import { run } from "./processes.ts";
 
 let kit: Kit;
 beforeAll(async () => {
@@ -41,6 +42,16 @@ describe("Squid kit with real Squid: closed doors", () => {
     const r = await kit.get(`https://${REGISTRY_HOST}/v2/`, { authorization: "Bearer registry", cacert: join(kit.dir, "cdn-ca.pem") });
     expect(r).toMatchObject({ status: 200, curlExit: 0 });
     expect(kit.cdn.seen.slice(seen)).toMatchObject([{ path: "/v2/", authorization: "Bearer registry" }]);
+  });
+
+  it("decides by the TLS name (SNI), not the CONNECT target: a CDN name is bumped, any other is tunnelled", async () => {
+    // Who issued the certificate the client sees: the bump CA (decrypted) or the stand-in's own CA (tunnelled).
+    const issuer = async (sni: string) => {
+      const [cmd, args] = kit.wrap("sh", ["-c", `openssl s_client -proxy 127.0.0.1:3128 -connect 192.0.2.10:443 -servername ${sni} </dev/null 2>/dev/null | openssl x509 -noout -issuer`]);
+      return (await run(cmd, args, { timeout: 30_000 })).stdout.trim();
+    };
+    expect(await issuer("cdn01.quay.io")).toBe("issuer=CN = regcache Squid CDN CA");
+    expect(await issuer(REGISTRY_HOST)).toBe("issuer=CN = stand-in CDN test CA");
   });
 
   it("keeps Authorization on a CDN host's URL that is not a blob URL (a registry API path)", async () => {
