@@ -9,8 +9,9 @@ set -euo pipefail
 # squid-openssl, nginx-light: the squid kit and a stand-in CDN; apache2-utils: htpasswd
 # (docker-registry accepts only bcrypt entries); wrk: bench/ load.
 # No uidmap/fuse-overlayfs: podman runs as root with the vfs driver, which needs neither.
-PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk)
-COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv)
+# iproute2 (ip), curl, openssl: the Squid tests' network namespace, client and test CAs.
+PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk iproute2 curl openssl)
+COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv ip unshare nsenter curl openssl)
 
 fail() {
   echo "ensure-deps: $*" >&2
@@ -57,6 +58,10 @@ fi
 for command in "${COMMANDS[@]}"; do
   command -v "$command" >/dev/null || fail "command not found: $command"
 done
+
+# The Squid tests run Squid in a network namespace of their own, with an address on its lo.
+unshare -n sh -c 'ip link set lo up && ip addr add 192.0.2.10/32 dev lo' ||
+  fail "unshare -n does not work here (the Squid tests need root and network namespaces)"
 
 # podman must work with a private vfs store and no systemd, configured only by files in a
 # temp dir, exactly as test/helpers/podman.ts runs it. Nothing system-wide is changed.

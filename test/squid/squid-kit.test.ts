@@ -72,6 +72,8 @@ describe("Squid kit with real Squid: caching", () => {
     // The same signed URL twice: a copy stored under it would make the second a HIT.
     for (let i = 0; i < 2; i++) expect(await get(url)).toMatchObject({ status: 200, xcache: "MISS", sha256: digest });
     expect(cdn.fullBodyGets(path)).toBe(2);
+    // The helper tells cache.log that it runs and why it gave no key.
+    expect(kit.log("cache.log")).toMatch(/regcache squid store-id: started \(pid \d+/);
     expect(kit.log("cache.log")).toContain(`probe https://cdn01.quay.io${path} answered 503; answered ERR`);
     const stored = kit.log("store.log").split("\n").filter((l) => l.includes(digest) && / SWAPOUT /.test(l));
     expect(stored).toEqual([]);
