@@ -128,7 +128,7 @@ async function icapCommand(flags: Map<string, string>, ctx: SquidCliContext): Pr
   if (!parsed.success) throw new Error(`--listen: ${parsed.issues[0].message}`);
   const { hostname, port } = parsed.output;
   const log = (line: string) => void ctx.stderr.write(`regcache squid ${line}\n`);
-  const server = createIcapServer({ cdnHosts: ctx.squid.cdn_hosts, log });
+  const server = createIcapServer({ cdnHosts: ctx.squid.cdn_hosts, blobPatterns: compilePatterns(ctx.squid.cdn_url_patterns), log });
   await server.listen(port, hostname);
   log(`icap: listening on ${hostname}:${port}, CDN hosts: ${ctx.squid.cdn_hosts.join(" ") || "(none: every request passes unchanged)"}`);
   // Runs until systemd (or a test) stops it; connections in progress are cut.
