@@ -46,6 +46,11 @@ export interface Kit {
   /** GET through the proxy with curl, sending Authorization and X-Forwarded-For. */
   get(url: string, opts?: { authorization?: string; cacert?: string }): Promise<Fetched>;
   log(name: "access.log" | "cache.log" | "store.log"): string;
+  /**
+   * The log once a line matches: Squid writes an access.log line when a transaction
+   * ends, which may be just after curl has exited. Throws after timeoutMs.
+   */
+  logOnceMatching(name: "access.log" | "cache.log", line: RegExp, timeoutMs?: number): Promise<string>;
   /** cmd and args that run a command inside the test's namespace. */
   wrap: Netns["wrap"];
   /** Stops the ICAP service (by its pid); Squid keeps running. */
@@ -165,11 +170,20 @@ ${process.env.SQUID_TEST_DEBUG ? `debug_options ${process.env.SQUID_TEST_DEBUG}`
         curlExit: code,
       };
     };
+    const log: Kit["log"] = (name) => (existsSync(join(dir, "logs", name)) ? readFileSync(join(dir, "logs", name), "utf8") : "");
     return {
       dir,
       cdn,
       get,
-      log: (name) => (existsSync(join(dir, "logs", name)) ? readFileSync(join(dir, "logs", name), "utf8") : ""),
+      log,
+      logOnceMatching: async (name, line, timeoutMs = 30_000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (!line.test(log(name))) {
+          if (Date.now() > deadline) throw new Error(`no line matching ${line} in ${name} after ${timeoutMs} ms:\n${log(name)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return log(name);
+      },
       wrap: inNs.wrap,
       stopIcap: () => icap.stop(),
       stop,

@@ -22,7 +22,8 @@ describe("Squid kit with real Squid: caching", () => {
     const second = await get(cdn.signedUrl("cdn02.quay.io", path, { nonce: "B" }), { authorization: "Bearer b" });
     expect(second).toMatchObject({ status: 200, xcache: "HIT", sha256: digest });
     expect(cdn.fullBodyGets(path)).toBe(1);
-    const log = kit.log("access.log");
+    await kit.logOnceMatching("access.log", new RegExp(` GET https://cdn01\\.quay\\.io${path}`));
+    const log = await kit.logOnceMatching("access.log", new RegExp(` GET https://cdn02\\.quay\\.io${path}`));
     expect(log).toMatch(new RegExp(`TCP_MISS/200 \\d+ GET https://cdn01\\.quay\\.io${path}`));
     expect(log).toMatch(new RegExp(`TCP_(MEM_)?HIT/200 \\d+ GET https://cdn02\\.quay\\.io${path}`));
   });
