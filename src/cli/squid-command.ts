@@ -14,7 +14,15 @@ function configFlag(args: string[]): string | undefined {
 }
 
 export async function squid(args: string[], io: CliIo): Promise<number> {
-  const { config, source } = loadConfig(configFlag(args), io.env);
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(configFlag(args), io.env);
+  } catch (err) {
+    // Squid starts the helper and shows only "exited": say why in cache.log (stderr).
+    if (args[0] === "store-id") io.stderr.write(`regcache squid store-id: exiting: ${(err as Error).message.split("\n")[0]}\n`);
+    throw err;
+  }
+  const { config, source } = loaded;
   return runSquid(args, {
     squid: config.squid,
     stdout: io.stdout,

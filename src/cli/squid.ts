@@ -4,6 +4,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import * as v from "valibot";
 import { listenAddress } from "../config/fields.ts";
 import type { SquidSettings } from "../config/squid.ts";
+import { type HelperStartOptions, helperStartProblem } from "../squid/access/helper-start.ts";
 import { renderCaScript } from "../squid/ca.ts";
 import { compilePatterns } from "../squid/cdn.ts";
 import { renderSquidConf } from "../squid/conf.ts";
@@ -18,6 +19,8 @@ export interface SquidCliContext {
   stdin: NodeJS.ReadableStream;
   /** The config file in use, if any: `squid config` hands it to the helper as --config. */
   configPath?: string;
+  /** How `squid config` looks up Squid's user; default: this machine's. */
+  lookupAccount?: HelperStartOptions["lookup"];
 }
 
 const USAGE = `usage: regcache squid config [--out FILE] [--snippet] [--ca]
@@ -62,6 +65,14 @@ export async function runSquid(args: string[], ctx: SquidCliContext): Promise<nu
 
 async function configCommand(flags: Map<string, string>, ctx: SquidCliContext): Promise<number> {
   const configPath = ctx.configPath ?? flags.get("--config");
+  if (!flags.has("--ca")) {
+    // A config whose helper cannot start makes Squid exit with a message that names neither.
+    const problem = await helperStartProblem(ctx.squid, { configPath, lookup: ctx.lookupAccount });
+    if (problem) throw new Error(problem);
+    if (ctx.squid.icap_bypass) {
+      ctx.stderr.write("regcache squid: warning: icap_bypass = true: while the ICAP service is down, CDN blob requests reach the CDN with the client's Authorization header\n");
+    }
+  }
   const text = flags.has("--ca") ? renderCaScript(ctx.squid) : renderSquidConf(ctx.squid, { configPath, snippet: flags.has("--snippet") });
   const out = flags.get("--out");
   if (out === undefined) {
@@ -81,20 +92,34 @@ async function configCommand(flags: Map<string, string>, ctx: SquidCliContext): 
 //                                                and Host stay the URL's: a stand-in CDN)
 //   REGCACHE_SQUID_PROBE_CA=/path/ca.pem         also trust this CA (the stand-in's)
 async function storeIdCommand(_flags: Map<string, string>, ctx: SquidCliContext): Promise<number> {
+  // Squid shows only "store_id #HlprN exited": every line here goes to cache.log.
   const log = (line: string) => void ctx.stderr.write(`regcache squid store-id: ${line}\n`);
-  const connectEnv = process.env.REGCACHE_SQUID_PROBE_CONNECT;
-  const caEnv = process.env.REGCACHE_SQUID_PROBE_CA;
-  const connectTo = connectEnv ? v.parse(listenAddress(), connectEnv) : undefined;
-  if (connectEnv || caEnv) log("TEST HOOKS ACTIVE (REGCACHE_SQUID_PROBE_*): probes do not go to the real CDN");
-  const client = createProbe({
-    timeoutMs: ctx.squid.probe_timeout,
-    connectTo,
-    extraCa: caEnv ? await readFile(caEnv, "utf8") : undefined,
-    onFailure: (what) => log(`probe ${what}; answered ERR`),
-  });
-  await runStoreIdHelper(ctx.stdin, ctx.stdout, { patterns: compilePatterns(ctx.squid.cdn_url_patterns), probe: client.probe, log });
-  await client.close();
-  return 0;
+  const onUncaught = (err: Error) => log(`internal error, answered nothing for it and going on: ${err.name}: ${err.message}`);
+  process.on("uncaughtException", onUncaught);
+  process.on("unhandledRejection", onUncaught);
+  try {
+    const connectEnv = process.env.REGCACHE_SQUID_PROBE_CONNECT;
+    const caEnv = process.env.REGCACHE_SQUID_PROBE_CA;
+    const connectTo = connectEnv ? v.parse(listenAddress(), connectEnv) : undefined;
+    if (connectEnv || caEnv) log("TEST HOOKS ACTIVE (REGCACHE_SQUID_PROBE_*): probes do not go to the real CDN");
+    const client = createProbe({
+      timeoutMs: ctx.squid.probe_timeout,
+      connectTo,
+      extraCa: caEnv ? await readFile(caEnv, "utf8") : undefined,
+      onFailure: (what) => log(`probe ${what}; answered ERR`),
+    });
+    log(`started (pid ${process.pid}, ${ctx.squid.cdn_url_patterns.length} URL pattern(s))`);
+    await runStoreIdHelper(ctx.stdin, ctx.stdout, { patterns: compilePatterns(ctx.squid.cdn_url_patterns), probe: client.probe, log });
+    await client.close();
+    log("exiting: stdin closed (Squid stopped, restarted or reconfigured)");
+    return 0;
+  } catch (err) {
+    log(`exiting: ${(err as Error).message.split("\n")[0]}`);
+    return 1;
+  } finally {
+    process.off("uncaughtException", onUncaught);
+    process.off("unhandledRejection", onUncaught);
+  }
 }
 
 async function icapCommand(flags: Map<string, string>, ctx: SquidCliContext): Promise<number> {
@@ -103,7 +128,7 @@ async function icapCommand(flags: Map<string, string>, ctx: SquidCliContext): Pr
   if (!parsed.success) throw new Error(`--listen: ${parsed.issues[0].message}`);
   const { hostname, port } = parsed.output;
   const log = (line: string) => void ctx.stderr.write(`regcache squid ${line}\n`);
-  const server = createIcapServer({ cdnHosts: ctx.squid.cdn_hosts, log });
+  const server = createIcapServer({ cdnHosts: ctx.squid.cdn_hosts, blobPatterns: compilePatterns(ctx.squid.cdn_url_patterns), log });
   await server.listen(port, hostname);
   log(`icap: listening on ${hostname}:${port}, CDN hosts: ${ctx.squid.cdn_hosts.join(" ") || "(none: every request passes unchanged)"}`);
   // Runs until systemd (or a test) stops it; connections in progress are cut.

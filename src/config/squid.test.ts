@@ -17,7 +17,9 @@ describe("[squid] section", () => {
       probe_timeout: 10_000,
       icap_listen: { hostname: "127.0.0.1", port: 1344 },
       cache_type: "aufs",
-      icap_bypass: true,
+      icap_bypass: false,
+      cache_effective_user: "proxy",
+      maximum_object_size_in_memory: 32 * 1024 ** 2,
     });
   });
   it("keeps an empty allow-list empty", () => {

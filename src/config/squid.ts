@@ -54,6 +54,9 @@ const squidFields = {
   cache_swap_high: v.optional(percent(), 95),
   // Memory cache (cache_mem). Default "256MiB". "0B": no memory cache.
   memory_cache: v.optional(size(), "256MiB"),
+  // Largest object kept in the memory cache, so that small layers are memory hits.
+  // Default "32MiB"; never more than memory_cache. "0B": every hit comes from disk.
+  maximum_object_size_in_memory: v.optional(size(), "32MiB"),
   // Largest object stored. Default "8GiB": real layers exceed Squid's 4 MB default and
   // the 192 MB seen in deployments. Zero would cache nothing.
   maximum_object_size: v.optional(size(), "8GiB"),
@@ -69,7 +72,7 @@ const squidFields = {
   // "/usr/local/bin/regcache". It may hold several words ("bun /opt/x/main.ts").
   command: v.optional(v.pipe(v.string(), v.regex(/^[^"#\n]+$/, "command must not contain quotes or '#'")), "/usr/local/bin/regcache"),
   // Helper processes and requests in flight per process. Defaults 5 and 50.
-  // Zero children: no store-id helper (then nothing gets a shared key).
+  // Zero children: no store-id helper, so nothing gets a shared key and nothing is cached.
   store_id_children: v.optional(count(1000), 5),
   store_id_concurrency: v.optional(v.pipe(count(1000), v.minValue(1)), 50),
   // The helper's probe of a signed URL gives up after this long and answers "no
@@ -77,9 +80,14 @@ const squidFields = {
   probe_timeout: v.optional(v.pipe(duration(), v.minValue(1, "probe_timeout must be above zero")), "10s"),
   // Where `regcache squid icap` listens and Squid sends REQMOD. Default "127.0.0.1:1344".
   icap_listen: v.optional(listenAddress(), "127.0.0.1:1344"),
-  // When the ICAP service is down, Squid forwards requests unchanged (Authorization
-  // kept, so not cached) instead of failing them. Default true.
-  icap_bypass: v.optional(v.boolean(), true),
+  // What Squid does with a CDN blob request while the ICAP service is down. Default
+  // false: the request fails (fail closed), so no client credentials reach the CDN.
+  // true: it is forwarded unchanged, Authorization included (and not cached).
+  icap_bypass: v.optional(v.boolean(), false),
+  // The user Squid runs as, and so runs the store-id helper as; `squid config` checks
+  // that this user can execute `command` and read the config file. Default "proxy"
+  // (Debian's); other values are written to squid.conf as cache_effective_user.
+  cache_effective_user: v.optional(word("a user name"), "proxy"),
   // Log directory, pid file and the name in Squid's error pages. Defaults
   // "/var/log/squid", "/run/squid.pid", "" (empty: the machine's host name).
   log_dir: v.optional(word("a directory"), "/var/log/squid"),

@@ -4,6 +4,7 @@
 // distribution's squid.conf cannot collide with the names defined there.
 import type { SquidSettings } from "../config/squid.ts";
 import { ICAP_SERVICE_PATH } from "./icap/service-path.ts";
+import { SHARED_KEY_NOTE } from "./storeid/protocol.ts";
 
 export interface ConfOptions {
   /** Passed to the store-id helper as --config. */
@@ -16,15 +17,23 @@ const kib = (bytes: number) => `${Math.max(0, Math.floor(bytes / 1024))} KB`;
 const mib = (bytes: number) => Math.max(1, Math.floor(bytes / 1024 ** 2));
 const host = (a: { hostname: string; port: number }) => (a.hostname === "0.0.0.0" || a.hostname === "" ? `${a.port}` : a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`);
 
+/** True when the settings cache anything: without a helper no URL gets a shared key. */
+export function cachesAnything(s: SquidSettings): boolean {
+  return s.cdn_url_patterns.length > 0 && s.cdn_hosts.length > 0 && s.store_id_children > 0;
+}
+
 export function renderSquidConf(s: SquidSettings, o: ConfOptions = {}): string {
-  const caching = s.cdn_url_patterns.length > 0 && s.cdn_hosts.length > 0;
+  const caching = cachesAnything(s);
   const groups = [
     header(o),
     o.snippet ? [] : processAndLogs(s),
+    // Squid runs its helpers as this user too; Debian's build defaults to "proxy".
+    s.cache_effective_user !== "proxy" ? [`cache_effective_user ${s.cache_effective_user}`] : [],
     access(s, o),
+    privacy(),
     bump(s, caching),
-    caching && s.store_id_children > 0 ? storeId(s, o) : ["# No CDN URL patterns, hosts or helpers: no shared cache keys."],
-    caching ? icap(s) : ["# No CDN hosts or patterns: nothing is adapted."],
+    caching ? storeId(s, o) : ["# No CDN URL patterns, hosts or helpers: no shared cache keys."],
+    caching ? icap(s) : ["# No CDN hosts, patterns or helpers: nothing is adapted."],
     cacheRules(s, caching),
     storage(s),
   ];
@@ -45,6 +54,9 @@ function processAndLogs(s: SquidSettings): string[] {
     `cache_log ${s.log_dir}/cache.log`,
     `access_log stdio:${s.log_dir}/access.log squid`,
     "cache_store_log none",
+    "# Rotation is logrotate's (Debian's /etc/logrotate.d/squid runs `squid -k rotate`):",
+    "# Squid only reopens its logs and keeps no numbered copies of its own.",
+    "logfile_rotate 0",
     "# Signed URLs carry their signature in the query: keep it out of the logs.",
     "strip_query_terms on",
     `coredump_dir ${s.cache_dir}`,
@@ -52,10 +64,20 @@ function processAndLogs(s: SquidSettings): string[] {
   ];
 }
 
+// The proxy host's own services (to_localhost, built into Squid 5) and link-local
+// addresses, among them the cloud metadata service 169.254.169.254, are no
+// destination for clients. Squid 5.7 has no built-in to_linklocal: defined here.
+const HOST_DOORS = [
+  "acl regcache_to_linklocal dst 169.254.0.0/16 fe80::/10",
+  "http_access deny to_localhost",
+  "http_access deny regcache_to_linklocal",
+];
+
 function access(s: SquidSettings, o: ConfOptions): string[] {
   const clients = s.clients.length > 0 ? [`acl regcache_clients src ${s.clients.join(" ")}`] : [];
   const allow = s.clients.length > 0 ? ["http_access allow regcache_clients"] : [];
-  if (o.snippet) return ["## Who may use the proxy (localhost is allowed by the main squid.conf)", ...clients, ...allow];
+  // Debian's squid.conf includes conf.d before its "allow localhost": these denials come first.
+  if (o.snippet) return ["## Who may use the proxy (localhost is allowed by the main squid.conf), and where to", ...HOST_DOORS, ...clients, ...allow];
   return [
     "## Who may use the proxy: localhost and the configured client networks, ports 80 and 443",
     ...clients,
@@ -65,30 +87,47 @@ function access(s: SquidSettings, o: ConfOptions): string[] {
     "http_access deny CONNECT !regcache_ssl_ports",
     "http_access allow localhost manager",
     "http_access deny manager",
+    ...HOST_DOORS,
     ...allow,
     "http_access allow localhost",
     "http_access deny all",
   ];
 }
 
+function privacy(): string[] {
+  return [
+    "## What the proxy adds to requests: nothing that names it or its clients",
+    "via off",
+    "forwarded_for delete",
+  ];
+}
+
 function bump(s: SquidSettings, caching: boolean): string[] {
   // Nothing to cache: decrypting would gain nothing, so nothing is bumped.
-  const hosts = caching;
   return [
     "## TLS: decrypt (bump) CDN hosts only, with the site's CA; tunnel everything else untouched",
     `http_port ${host(s.listen)} ssl-bump tls-cert=${s.ca_cert} tls-key=${s.ca_key} generate-host-certificates=on dynamic_cert_mem_cache_size=16MB`,
     `sslcrtd_program ${s.certgen} -s ${s.ssl_db} -M 16MB`,
     "sslcrtd_children 8 startup=1 idle=1",
-    ...(hosts
+    ...(caching
       ? [
           "acl regcache_step1 at_step SslBump1",
           `acl regcache_cdn_sni ssl::server_name ${s.cdn_hosts.join(" ")}`,
-          "# Bump at step 1, from the CONNECT host name: the CDN's own certificate is checked",
-          "# when Squid connects to it (sslproxy_cert_error denies any error by default).",
-          "ssl_bump bump regcache_step1 regcache_cdn_sni",
+          "# Peek at step 1 to read the client's SNI, then decide on it at step 2: bump the",
+          "# CDN hosts, splice (tunnel untouched) everything else.",
+          "ssl_bump peek regcache_step1",
+          "ssl_bump bump regcache_cdn_sni",
+          "# A bumped certificate would copy the CDN certificate's names (all its SANs, a",
+          "# wildcard), which the bump CA's name constraints forbid: name it after the",
+          "# requested host alone.",
+          "sslproxy_cert_adapt setCommonName regcache_cdn_sni",
         ]
       : []),
     "ssl_bump splice all",
+    "# Squid's own connections to the CDN: TLS 1.2 or newer, and any certificate error",
+    "# is fatal (no error is ever allowed; this is Squid's default, stated here).",
+    "tls_outgoing_options min-version=1.2",
+    "sslproxy_cert_error deny all",
   ];
 }
 
@@ -101,31 +140,44 @@ function storeId(s: SquidSettings, o: ConfOptions): string[] {
     `store_id_children ${s.store_id_children} startup=1 idle=1 concurrency=${s.store_id_concurrency}`,
     "store_id_access allow regcache_cdn_blob",
     "store_id_access deny all",
+    `# The helper's OK answer carries ${SHARED_KEY_NOTE}=yes (helper kv-pairs become notes`,
+    "# of the transaction): only a blob that got a shared key may be stored.",
+    `acl regcache_shared_key note ${SHARED_KEY_NOTE} yes`,
   ];
 }
 
 function icap(s: SquidSettings): string[] {
   const target = s.icap_listen.hostname === "0.0.0.0" ? "127.0.0.1" : s.icap_listen.hostname;
+  const bypass = s.icap_bypass
+    ? [
+        "# WARNING: icap_bypass = true. While the ICAP service is down, CDN blob requests are",
+        "# forwarded with the client's Authorization header (and are not cached).",
+      ]
+    : ["# bypass=off: while the ICAP service is down, CDN blob requests fail (fail closed)."];
   return [
     "## Authorization removal: Squid stores no answer to a request with credentials;",
-    "## the CDN URL is signed, so requests to CDN hosts leave without them (ICAP REQMOD).",
+    "## the blob URL is signed, so blob requests leave without them (ICAP REQMOD).",
+    "## Only URLs matching cdn_url_patterns: other requests to CDN hosts keep theirs.",
     "icap_enable on",
+    ...bypass,
     `icap_service regcache_reqmod reqmod_precache bypass=${s.icap_bypass ? "on" : "off"} icap://${host({ hostname: target, port: s.icap_listen.port })}${ICAP_SERVICE_PATH}`,
     `acl regcache_cdn_host dstdomain ${s.cdn_hosts.join(" ")}`,
     "adaptation_access regcache_reqmod deny CONNECT",
-    "adaptation_access regcache_reqmod allow regcache_cdn_host",
+    "adaptation_access regcache_reqmod allow regcache_cdn_host regcache_cdn_blob",
     "adaptation_access regcache_reqmod deny all",
   ];
 }
 
 function cacheRules(s: SquidSettings, caching: boolean): string[] {
   const minutes = Math.floor(s.blob_max_age / 60_000);
-  if (!caching) return ["## What is cached: nothing (no CDN URL patterns or hosts configured)", "cache deny all"];
+  if (!caching) return ["## What is cached: nothing (no CDN URL patterns, hosts or helpers configured)", "cache deny all"];
   return [
-    "## What is cached: content-addressed CDN blobs, nothing else",
-    ...(s.store_id_children > 0 ? [] : [`acl regcache_cdn_blob url_regex ${s.cdn_url_patterns.join(" ")}`]),
+    "## What is cached: content-addressed CDN blobs that got a shared key, nothing else",
     "cache allow regcache_cdn_blob",
     "cache deny all",
+    "# No shared key (failed probe, helper error or timeout): the object would be stored",
+    "# under its signed URL, a copy nobody can ever hit again. Never stored.",
+    "store_miss deny regcache_cdn_blob !regcache_shared_key",
     "# Parallel first requests for one blob share one download.",
     "collapsed_forwarding on",
     "# A client's Range request still fetches and stores the whole blob.",
@@ -145,6 +197,7 @@ function storage(s: SquidSettings): string[] {
     "## Storage. maximum_object_size must come before cache_dir, which copies it.",
     `maximum_object_size ${kib(s.maximum_object_size)}`,
     `cache_mem ${kib(s.memory_cache)}`,
+    `maximum_object_size_in_memory ${kib(Math.min(s.maximum_object_size_in_memory, s.memory_cache))}`,
     "# LFUDA keeps the layers many images share; GDSF keeps many small objects in memory.",
     "cache_replacement_policy heap LFUDA",
     "memory_replacement_policy heap GDSF",

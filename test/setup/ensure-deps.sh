@@ -10,9 +10,10 @@ set -euo pipefail
 # (docker-registry accepts only bcrypt entries); wrk: bench/ load.
 # No uidmap/fuse-overlayfs: podman runs as root with the vfs driver, which needs neither.
 # systemd: systemd-analyze for the unit's verify and security score (nothing is started);
-# chromium: the status page's screenshots and DOM; python3: the sd_notify socket stand-in.
-PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk systemd chromium python3)
-COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv unshare systemd-analyze /usr/bin/chromium python3)
+# chromium: the status page's screenshots and DOM; python3: the sd_notify socket stand-in;
+# iproute2 (ip), curl, openssl: the Squid tests' network namespace, client and test CAs.
+PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk systemd chromium python3 iproute2 curl openssl)
+COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv unshare systemd-analyze /usr/bin/chromium python3 ip nsenter curl openssl)
 
 fail() {
   echo "ensure-deps: $*" >&2
@@ -59,6 +60,10 @@ fi
 for command in "${COMMANDS[@]}"; do
   command -v "$command" >/dev/null || fail "command not found: $command"
 done
+
+# The Squid tests run Squid in a network namespace of their own, with an address on its lo.
+unshare -n sh -c 'ip link set lo up && ip addr add 192.0.2.10/32 dev lo' ||
+  fail "unshare -n does not work here (the Squid tests need root and network namespaces)"
 
 # podman must work with a private vfs store and no systemd, configured only by files in a
 # temp dir, exactly as test/helpers/podman.ts runs it. Nothing system-wide is changed.

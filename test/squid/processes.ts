@@ -1,10 +1,8 @@
 // Starting and stopping the real processes of the Squid e2e test: Squid itself
-// (foreground, private files) and the ICAP server. Each is stopped by its pid.
+// (foreground, private files), the ICAP server, the relay. Each is stopped by its pid.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { connect } from "node:net";
 import { promisify } from "node:util";
-
-export { freePort } from "../helpers/ports.ts";
+import { type Netns, waitForPortIn } from "./netns.ts";
 
 export const run = promisify(execFile);
 
@@ -17,7 +15,9 @@ export interface Proc {
 }
 
 export function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Proc {
-  const child: ChildProcess = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  // stdin is a pipe that the test never closes: a process that waits on it (the relay)
+  // ends by itself when the test process is gone.
+  const child: ChildProcess = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (b) => (out += b));
   child.stderr!.on("data", (b) => (out += b));
@@ -35,25 +35,21 @@ export function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv
   };
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-export async function waitForPort(port: number, proc: Proc, timeoutMs = 30_000): Promise<void> {
+/** Resolves once the process has written `text` (e.g. a "listening" line). */
+export async function waitForOutput(proc: Proc, text: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1");
-      s.once("connect", () => (s.destroy(), resolve(true)));
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms:\n${proc.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
+  while (!proc.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(text)} after ${timeoutMs} ms:\n${proc.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-/** Initialises the cache dirs (`squid -z`), then runs Squid in the foreground. */
-export async function startSquid(conf: string, port: number, env: NodeJS.ProcessEnv): Promise<Proc> {
-  await run("squid", ["-z", "-N", "-f", conf], { env, timeout: 60_000 });
-  const squid = startProcess("squid", ["-N", "-d", "1", "-f", conf], env);
-  await waitForPort(port, squid);
+/** Initialises the cache dirs (`squid -z`), then runs Squid in the foreground, inside ns. */
+export async function startSquid(ns: Netns, conf: string, port: number, env: NodeJS.ProcessEnv): Promise<Proc> {
+  const [zcmd, zargs] = ns.wrap("squid", ["-z", "-N", "-f", conf]);
+  await run(zcmd, zargs, { env, timeout: 60_000 });
+  const [cmd, args] = ns.wrap("squid", ["-N", "-d", "1", "-f", conf]);
+  const squid = startProcess(cmd, args, env);
+  await waitForPortIn(ns, port, squid.output);
   return squid;
 }

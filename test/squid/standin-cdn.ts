@@ -1,12 +1,13 @@
-// A stand-in for quay.io's CDN on 127.0.0.1 over TLS. Like the real one it serves
-// blobs only at signed URLs (an HMAC of the path and expiry in the query, checked
-// along with the expiry), answers HEAD with 403 (the signature covers the method),
-// and honours Range and conditional GETs (304), as S3 does. It records every request so that tests can count full-body
-// downloads and see any Authorization header that reached it.
+// A stand-in for quay.io's CDN over TLS, on a Unix socket (relay.ts carries it into
+// the test's network namespace). Like the real one it serves blobs only at signed
+// URLs (an HMAC of the path and expiry in the query, checked along with the expiry),
+// answers HEAD with 403 (the signature covers the method), and honours Range and
+// conditional GETs (304), as S3 does. Under /v2/ it stands in for a registry API
+// (200, no signature). It records every request so that tests can count full-body
+// downloads and see any Authorization, Via or X-Forwarded-For header that reached it.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Server, createServer } from "node:https";
-import type { AddressInfo } from "node:net";
 
 export interface SeenRequest {
   method: string;
@@ -14,6 +15,8 @@ export interface SeenRequest {
   signature: string;
   range?: string;
   authorization?: string;
+  via?: string;
+  forwardedFor?: string;
   status: number;
 }
 
@@ -22,16 +25,20 @@ const sign = (path: string, date: number, expires: number) => createHmac("sha256
 
 export class StandInCdn {
   readonly seen: SeenRequest[] = [];
-  private readonly blobs = new Map<string, { data: Buffer; cacheControl?: string }>();
+  private readonly blobs = new Map<string, { data: Buffer; cacheControl?: string; failProbes?: boolean }>();
   private server?: Server;
 
   constructor(private readonly tls: { cert: string; key: string }) {}
 
-  /** Stores bytes and returns their path: /<repo>/sha256/<2 hex>/<64 hex>, as quay's CDN lays them out. */
-  addBlob(data: Buffer, cacheControl?: string): { path: string; digest: string } {
+  /**
+   * Stores bytes and returns their path: /<repo>/sha256/<2 hex>/<64 hex>, as quay's CDN
+   * lays them out. failProbes: the one-byte probe (Range: bytes=0-0) is answered 503,
+   * a CDN hiccup that makes the helper's probe fail while the download itself works.
+   */
+  addBlob(data: Buffer, cacheControl?: string, opts: { failProbes?: boolean } = {}): { path: string; digest: string } {
     const hex = createHash("sha256").update(data).digest("hex");
     const path = `/quayio-production-s3/sha256/${hex.slice(0, 2)}/${hex}`;
-    this.blobs.set(path, { data, cacheControl });
+    this.blobs.set(path, { data, cacheControl, failProbes: opts.failProbes });
     return { path, digest: hex };
   }
 
@@ -47,12 +54,17 @@ export class StandInCdn {
     return this.seen.filter((r) => r.method === "GET" && r.path === path && r.range === undefined && r.status === 200).length;
   }
 
-  async start(): Promise<number> {
+  /** Listens on the Unix socket at socketPath. */
+  async start(socketPath: string): Promise<void> {
     this.server = createServer({ cert: readFileSync(this.tls.cert), key: readFileSync(this.tls.key) }, (req, res) => {
       const url = new URL(req.url!, "https://cdn");
       const q = url.searchParams;
       const record = (status: number) =>
-        this.seen.push({ method: req.method!, path: url.pathname, signature: q.get("X-Amz-Signature") ?? "", range: req.headers.range, authorization: req.headers.authorization, status });
+        this.seen.push({
+          method: req.method!, path: url.pathname, signature: q.get("X-Amz-Signature") ?? "", range: req.headers.range,
+          authorization: req.headers.authorization, via: req.headers.via, forwardedFor: req.headers["x-forwarded-for"] as string | undefined, status,
+        });
+      if (url.pathname.startsWith("/v2/")) return (record(200), res.writeHead(200, { "content-type": "application/json" }).end("{}"));
       const deny = (why: string) => (record(403), res.writeHead(403, { "content-type": "application/xml" }).end(`<Error><Code>${why}</Code></Error>`));
       const date = Number(q.get("X-Amz-Date"));
       const expires = Number(q.get("X-Amz-Expires"));
@@ -73,6 +85,7 @@ export class StandInCdn {
         return res.writeHead(304, headers).end();
       }
       const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");
+      if (range && stored.failProbes) return (record(503), res.writeHead(503).end());
       if (range) {
         const [from, to] = [Number(range[1]), Math.min(Number(range[2]), blob.length - 1)];
         record(206);
@@ -83,8 +96,7 @@ export class StandInCdn {
       res.writeHead(200, { ...headers, "content-length": blob.length });
       this.trickle(res, blob);
     });
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
-    return (this.server!.address() as AddressInfo).port;
+    await new Promise<void>((r) => this.server!.listen(socketPath, r));
   }
 
   // Slowly, in 16 pieces over ~0.5 s, so that parallel clients really overlap.

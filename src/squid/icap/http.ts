@@ -6,6 +6,8 @@ export interface HttpRequestHead {
   method: string;
   /** The target host, lowercased, without port: from an absolute URI, else Host. */
   host: string;
+  /** The request URL: the absolute URI as sent, else https:// + Host + the origin-form target. */
+  url: string;
   hasAuthorization: boolean;
   /** The head's lines without the final empty line; continuation lines included. */
   lines: string[];
@@ -20,12 +22,18 @@ export function parseHttpRequestHead(raw: Buffer): HttpRequestHead {
   if (!start) throw new IcapError(400, "malformed encapsulated HTTP request line");
   let host = hostOf(/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(start[2]!)?.[1]);
   let hasAuthorization = false;
+  let hostHeader = "";
   for (const line of lines.slice(1)) {
     const name = /^([^:\s]+):/.exec(line)?.[1]?.toLowerCase();
     if (name === "authorization") hasAuthorization = true;
-    if (name === "host" && host === "") host = hostOf(line.slice(5).trim());
+    if (name === "host" && hostHeader === "") hostHeader = line.slice(5).trim();
   }
-  return { method: start[1]!, host, hasAuthorization, lines };
+  if (host === "") host = hostOf(hostHeader);
+  // Squid sends bumped requests with their absolute URI; an origin-form target can
+  // only come from a decrypted connection too, since nothing else is adapted: https.
+  const target = start[2]!;
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `https://${hostHeader.toLowerCase()}${target}`;
+  return { method: start[1]!, host, url, hasAuthorization, lines };
 }
 
 // "user@Host:443" → "host"; "[::1]:80" → "::1".

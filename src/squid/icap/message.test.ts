@@ -49,9 +49,9 @@ describe("the encapsulated HTTP head", () => {
   const raw = (s: string) => Buffer.from(s, "latin1");
   it("finds the host in an absolute URI or the Host header, and Authorization", () => {
     const abs = parseHttpRequestHead(raw("GET https://CDN01.quay.io:443/a HTTP/1.1\r\nHost: other\r\nAuthorization: Bearer a\r\n\r\n"));
-    expect(abs).toMatchObject({ method: "GET", host: "cdn01.quay.io", hasAuthorization: true });
+    expect(abs).toMatchObject({ method: "GET", host: "cdn01.quay.io", url: "https://CDN01.quay.io:443/a", hasAuthorization: true });
     const rel = parseHttpRequestHead(raw("GET /a HTTP/1.1\r\nhost: cdn.quay.io:8443\r\n\r\n"));
-    expect(rel).toMatchObject({ host: "cdn.quay.io", hasAuthorization: false });
+    expect(rel).toMatchObject({ host: "cdn.quay.io", url: "https://cdn.quay.io:8443/a", hasAuthorization: false });
   });
   it("removes every Authorization header and its continuation lines, nothing else", () => {
     const head = parseHttpRequestHead(

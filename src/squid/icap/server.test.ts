@@ -5,7 +5,8 @@ import { type IcapServer, createIcapServer } from "./server.ts";
 
 let server: IcapServer;
 beforeAll(async () => {
-  server = createIcapServer({ cdnHosts: ["cdn01.quay.io", ".cdn.example"] });
+  // Blob URLs here: anything under /r/ or /p on these hosts, and a POST to /up.
+  server = createIcapServer({ cdnHosts: ["cdn01.quay.io", ".cdn.example"], blobPatterns: [/^https:\/\/(cdn01\.quay\.io|[^/]*\.cdn\.example)\/(r\/|p$|up$)/] });
   await server.listen(0, "127.0.0.1");
 });
 afterAll(() => server.close());
@@ -65,6 +66,15 @@ describe("ICAP server", () => {
     expect(first.http).toBe(GET_CDN_STRIPPED);
     expect((await c.read())!.status).toBe(204);
     expect((await c.read())!.http).toBe("GET /p HTTP/1.1\r\nHost: a.cdn.example\r\n\r\n");
+    expect((await c.read())!.status).toBe(204);
+    c.end();
+  });
+
+  it("keeps Authorization on a CDN host's URL that is not a blob URL", async () => {
+    const c = await client();
+    c.write(reqmod("GET https://cdn01.quay.io/v2/auth HTTP/1.1\r\nHost: cdn01.quay.io\r\nAuthorization: Bearer a\r\n\r\n"));
+    c.write(reqmod("GET /v2/ HTTP/1.1\r\nHost: a.cdn.example\r\nAuthorization: Basic y\r\n\r\n"));
+    expect((await c.read())!.status).toBe(204);
     expect((await c.read())!.status).toBe(204);
     c.end();
   });

@@ -17,12 +17,14 @@ const IDLE_TIMEOUT_MS = 10 * 60_000;
 
 export interface IcapServerOptions {
   cdnHosts: readonly string[];
+  /** cdn_url_patterns, compiled: only matching URLs lose Authorization. */
+  blobPatterns: readonly RegExp[];
   log?: (line: string) => void;
 }
 
-/** ISTag changes whenever the behaviour does, i.e. with the host list. */
-export function serviceTag(cdnHosts: readonly string[]): string {
-  const h = createHash("sha256").update(JSON.stringify(cdnHosts)).digest("hex").slice(0, 16);
+/** ISTag changes whenever the behaviour does, i.e. with the hosts and patterns. */
+export function serviceTag(cdnHosts: readonly string[], blobPatterns: readonly RegExp[]): string {
+  const h = createHash("sha256").update(JSON.stringify([cdnHosts, blobPatterns.map((p) => p.source)])).digest("hex").slice(0, 16);
   return `"regcache-${h}"`;
 }
 
@@ -36,7 +38,12 @@ export interface IcapServer {
 }
 
 export function createIcapServer(opts: IcapServerOptions): IcapServer {
-  const service: IcapServiceOptions = { cdnHosts: opts.cdnHosts, path: ICAP_SERVICE_PATH, istag: serviceTag(opts.cdnHosts) };
+  const service: IcapServiceOptions = {
+    cdnHosts: opts.cdnHosts,
+    blobPatterns: opts.blobPatterns,
+    path: ICAP_SERVICE_PATH,
+    istag: serviceTag(opts.cdnHosts, opts.blobPatterns),
+  };
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);

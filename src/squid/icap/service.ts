@@ -1,8 +1,10 @@
-// The REQMOD service: requests to CDN hosts leave without their Authorization
+// The REQMOD service: blob requests to CDN hosts leave without their Authorization
 // header, so that Squid may store the answer (it never caches a response to a
-// request with credentials). The CDN URL is signed; the header is not needed.
-// Everything else is answered 204: unchanged.
-import { isCdnHost } from "../cdn.ts";
+// request with credentials). The blob URL is signed; the header is not needed.
+// Everything else is answered 204: unchanged. squid.conf sends only blob URLs
+// here; the service checks them again, so that a hand-edited squid.conf cannot
+// strip credentials from, say, a registry API call to a CDN host.
+import { isBlobUrl, isCdnHost } from "../cdn.ts";
 import { IcapError } from "./errors.ts";
 import { parseHttpRequestHead, withoutAuthorization } from "./http.ts";
 import type { IcapRequest } from "./message.ts";
@@ -12,6 +14,8 @@ import { CONTINUE, icapResponse, modifiedRequest } from "./respond.ts";
 export interface IcapServiceOptions {
   /** dstdomain-style host list; empty: no request is modified. */
   cdnHosts: readonly string[];
+  /** The CDN blob URL patterns; empty: no request is modified. */
+  blobPatterns: readonly RegExp[];
   /** The one service path served, e.g. "/regcache". */
   path: string;
   /** Quoted opaque tag (RFC 3507 4.7); changes when the host list changes. */
@@ -60,7 +64,7 @@ async function reqmod(req: IcapRequest, r: ByteReader, send: (b: Buffer) => void
   let body = last.name === "req-body" ? await readChunked(r, BODY_LIMIT) : undefined;
   // After a preview, 204 is always allowed (RFC 3507 4.6); otherwise only with "Allow: 204".
   const may204 = inPreview || /\b204\b/.test(req.headers.get("allow") ?? "");
-  const modify = head.hasAuthorization && isCdnHost(head.host, o.cdnHosts);
+  const modify = head.hasAuthorization && isCdnHost(head.host, o.cdnHosts) && isBlobUrl(head.url, o.blobPatterns);
   if (!modify && may204) return icapResponse(204, { istag: o.istag, encapsulated: "null-body=0" });
 
   // We answer with a whole message, so a preview that was not the whole body must

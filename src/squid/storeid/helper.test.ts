@@ -7,6 +7,8 @@ import { type Probe, runStoreIdHelper } from "./helper.ts";
 const HEX = "b".repeat(64);
 const signed = (sig: string, host = "cdn01.quay.io") => `https://${host}/r/sha256/bb/${HEX}?X-Amz-Signature=${sig}`;
 const KEY = `https://cdn.quay.io/r/sha256/bb/${HEX}`;
+// The OK answer as Squid gets it: the key, and the note squid.conf stores by.
+const OK = `OK store-id=${KEY} regcache_shared_key=yes`;
 
 /** A probe whose answers the test releases by hand, recording every call. */
 function manualProbe() {
@@ -47,9 +49,9 @@ describe("runStoreIdHelper", () => {
     h.input.write(`2 ${signed("B")} - GET\n`);
     expect(await h.until(1)).toEqual(["1 ERR"]);
     p.release(signed("B"), true);
-    expect(await h.until(2)).toEqual(["1 ERR", `2 OK store-id=${KEY}`]);
+    expect(await h.until(2)).toEqual(["1 ERR", `2 ${OK}`]);
     p.release(signed("A"), false);
-    expect(await h.until(3)).toEqual(["1 ERR", `2 OK store-id=${KEY}`, "0 ERR"]);
+    expect(await h.until(3)).toEqual(["1 ERR", `2 ${OK}`, "0 ERR"]);
     h.input.end();
     await h.done;
   });
@@ -61,7 +63,7 @@ describe("runStoreIdHelper", () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(h.lines).toEqual([]);
     p.release(signed("A"), true);
-    expect(await h.until(2)).toEqual([`OK store-id=${KEY}`, "ERR"]);
+    expect(await h.until(2)).toEqual([OK, "ERR"]);
     h.input.end();
     await h.done;
   });
@@ -73,7 +75,7 @@ describe("runStoreIdHelper", () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(p.calls).toEqual([signed("A")]);
     p.release(signed("A"), true);
-    expect((await h.until(8)).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `${i} OK store-id=${KEY}`));
+    expect((await h.until(8)).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `${i} ${OK}`));
     h.input.end();
     await h.done;
   });
@@ -81,7 +83,7 @@ describe("runStoreIdHelper", () => {
   it("answers malformed lines ERR in place and goes on", async () => {
     const h = start(async () => true);
     h.input.write("5\nnonsense here\n\n6 ftp:/x\n7 " + signed("A") + "\n");
-    expect(await h.until(4)).toEqual(["5 ERR", "ERR", "6 ERR", `7 OK store-id=${KEY}`]);
+    expect(await h.until(4)).toEqual(["5 ERR", "ERR", "6 ERR", `7 ${OK}`]);
     h.input.end();
     await h.done;
   });

@@ -28,7 +28,10 @@ export function createDecider(opts: StoreIdHelperOptions, signal: AbortSignal) {
     if (key === undefined) return undefined;
     let pending = inFlight.get(url);
     if (!pending) {
-      pending = opts.probe(url, signal).catch(() => false);
+      pending = opts.probe(url, signal).catch((err: Error) => {
+        opts.log?.(`probe of ${url.split("?")[0]} threw ${err.name}: ${err.message}; answered ERR`);
+        return false;
+      });
       inFlight.set(url, pending);
       void pending.finally(() => inFlight.delete(url));
     }
@@ -46,7 +49,10 @@ export async function runStoreIdHelper(
   // Each reply is one write() of a whole line: the stream keeps writes whole and in
   // call order, so concurrent replies never interleave within a line.
   let outputOpen = true;
-  output.on("error", () => (outputOpen = false));
+  output.on("error", (err: Error) => {
+    if (outputOpen) opts.log?.(`cannot write answers (${err.message}): Squid is gone; stopping`);
+    outputOpen = false;
+  });
   const reply = (channel: string | undefined, storeId: string | undefined) => {
     if (outputOpen) output.write(formatHelperReply(channel, storeId));
   };
@@ -54,7 +60,12 @@ export async function runStoreIdHelper(
   const pending = new Set<Promise<void>>();
   // Without channel IDs Squid matches replies by position: chain them.
   let ordered: Promise<void> = Promise.resolve();
-  const decideSafely = (url: string) => decide(url).catch(() => undefined);
+  // Every error is an ERR answer and a log line: the helper never exits over one request.
+  const decideSafely = (url: string) =>
+    decide(url).catch((err: Error) => {
+      opts.log?.(`error deciding ${url.split("?")[0]}: ${err.name}: ${err.message}; answered ERR`);
+      return undefined;
+    });
 
   const lines = createInterface({ input, crlfDelay: Infinity, terminal: false });
   for await (const line of lines) {

@@ -28,10 +28,10 @@ describe("parseHelperLine", () => {
 });
 
 describe("formatHelperReply", () => {
-  it("formats OK and ERR with and without a channel", () => {
-    expect(formatHelperReply("3", "https://cdn.quay.io/k")).toBe("3 OK store-id=https://cdn.quay.io/k\n");
+  it("formats OK (with the shared-key note) and ERR (without), with and without a channel", () => {
+    expect(formatHelperReply("3", "https://cdn.quay.io/k")).toBe("3 OK store-id=https://cdn.quay.io/k regcache_shared_key=yes\n");
     expect(formatHelperReply("3", undefined)).toBe("3 ERR\n");
-    expect(formatHelperReply(undefined, "https://k")).toBe("OK store-id=https://k\n");
+    expect(formatHelperReply(undefined, "https://k")).toBe("OK store-id=https://k regcache_shared_key=yes\n");
     expect(formatHelperReply(undefined, undefined)).toBe("ERR\n");
   });
 });

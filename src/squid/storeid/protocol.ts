@@ -7,6 +7,11 @@
 // The channel ID lets replies come back in any order; without it Squid pairs
 // replies with requests by position, so they must keep the order of the requests.
 // "ERR" means "no store-id": Squid keys the object on its own URL.
+// An OK also carries SHARED_KEY_NOTE=yes: Squid adds a helper's other kv-pairs to
+// the transaction's notes, and squid.conf stores only blobs that have this note.
+
+/** The note name squid.conf's `acl ... note` matches; kv-pair syntax, no spaces. */
+export const SHARED_KEY_NOTE = "regcache_shared_key";
 
 export type HelperLine =
   | { kind: "request"; channel?: string; url: string }
@@ -29,5 +34,5 @@ export function parseHelperLine(line: string): HelperLine {
 /** One reply line, "\n" included; storeId undefined means ERR. */
 export function formatHelperReply(channel: string | undefined, storeId: string | undefined): string {
   const prefix = channel === undefined ? "" : `${channel} `;
-  return storeId === undefined ? `${prefix}ERR\n` : `${prefix}OK store-id=${storeId}\n`;
+  return storeId === undefined ? `${prefix}ERR\n` : `${prefix}OK store-id=${storeId} ${SHARED_KEY_NOTE}=yes\n`;
 }
