@@ -154,7 +154,9 @@ describe("reads write nothing", () => {
     if (first.kind === "stream") await bytesOf(first.body);
     await kit.pt.blobs.fetch(kit.target("hub/team/app"), image.layer.digest);
     hub.calls.length = 0;
-    await expect(kit.repo("hub/other/repo").getBlob(image.layer.digest, { head: false, range: false })).resolves.toMatchObject({ digest: image.layer.digest });
+    const other = await kit.repo("hub/other/repo").getBlob(image.layer.digest, { head: false, range: false });
+    expect(other).toMatchObject({ digest: image.layer.digest });
+    if (other.kind === "stream") await bytesOf(other.body);
     expect(hub.count("blob")).toBe(1);
   });
 });

@@ -53,7 +53,14 @@ export class BlobDownloads {
     d.finished.then(
       (size) => {
         // The first write for this repository: only verified content creates rows (reads never write).
-        db.transaction(() => recordBlob(db, digest, size, ensureRepository(db, target.localName), now()));
+        // A failing bookkeeping write (a closing database) is logged, never an unhandled rejection:
+        // the file is in the store, and the next start or the prefetch sweep records it.
+        try {
+          db.transaction(() => recordBlob(db, digest, size, ensureRepository(db, target.localName), now()));
+        } catch (e) {
+          log.error("blob stored but not recorded", { upstream: target.upstream, digest, error: String(e) });
+          return;
+        }
         metrics.downloads.inc({ upstream: target.upstream, result: "ok" });
         log.info("blob cached", { upstream: target.upstream, repository: target.remoteName, digest, bytes: size, duration_ms: now() - started });
       },
@@ -86,6 +93,14 @@ export class BlobDownloads {
   /** The remote repository a running download of `digest` from `upstream` was started for. */
   startedFor(upstream: string, digest: string): string | undefined {
     return this.started.get(keyOf(upstream, digest));
+  }
+
+  /** Resolves once every running download has ended (stored or failed), or after `timeoutMs`. */
+  async settled(timeoutMs: number): Promise<void> {
+    const all = Promise.all([...this.active.values()].map((d) => d.finished.catch(() => {})));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   /** Downloads in progress (for shutdown and tests). */

@@ -67,7 +67,8 @@ export interface PullThrough {
     /** The digest a tag points at (one HEAD), or undefined when the tag does not exist. */
     tagDigest(target: Target, tag: string): Promise<string | undefined>;
   };
-  close(): Promise<void>;
+  /** Waits up to `waitMs` for running downloads to be stored (default 5 s), then closes the upstream connections. */
+  close(waitMs?: number): Promise<void>;
 }
 
 export interface PullThroughDeps {
@@ -157,7 +158,10 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
         }
       },
     },
-    async close() {
+    async close(waitMs = 5_000) {
+      // Clients may already have every verified byte of a download whose file is still being
+      // synced and recorded: let that finish before the database goes.
+      await ctx.downloads.settled(waitMs);
       await Promise.all([...upstreams.values()].map((u) => u.client.close().catch(() => {})));
     },
   };

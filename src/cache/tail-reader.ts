@@ -65,5 +65,8 @@ export function tailStream(d: Download, start: number, end: number | undefined):
       }
     },
     cancel: close,
-  });
+  },
+  // Nothing is opened or read before the first read: a body that is never read (a HEAD
+  // turned GET that was dropped, a caller that only wanted the headers) holds no file.
+  { highWaterMark: 0 });
 }

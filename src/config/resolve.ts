@@ -15,11 +15,14 @@ export interface UpstreamSettings {
   url: string;
   username?: string;
   password?: string;
+  /** PEM of an extra CA, trusted in addition to the public roots. */
   caPem?: string;
+  /** Allows http:// and disables TLS verification. */
   insecure: boolean;
   /** Origins a redirect or token realm may lead to although their address is internal. */
   redirectAllow: string[];
   connectTimeoutMs: number;
+  /** Time allowed until the response headers arrive. */
   headersTimeoutMs: number;
 }
 

@@ -70,7 +70,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     // The old cache finishes what it started: its downloads run to the end (their bytes are
     // verified and stored like any other), then its connection pools close. Its prefetch
     // jobs stay in the queue, which the new workers take over.
-    void old.prefetcher.stop(1_000).then(() => old.pullThrough.close());
+    void old.prefetcher.stop(1_000).then(() => old.pullThrough.close(6 * 3_600_000));
     log.info("config reloaded", { upstreams: c.upstream.map((u) => u.name) });
   };
 
@@ -87,7 +87,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       }
       // Unfinished jobs stay queued in SQLite and resume at the next start.
       await services.prefetcher.stop(1_000);
-      await services.pullThrough.close();
+      await services.pullThrough.close(1_000);
       stopUploadSweep();
       database.close();
       log.info("stopped", {});

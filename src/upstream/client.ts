@@ -11,26 +11,18 @@ import { contentLength, parseTags, readSmall } from "./responses.ts";
 import { Session } from "./session.ts";
 import { Transport, type UpstreamResponse } from "./transport.ts";
 
+import type { UpstreamSettings } from "../config/resolve.ts";
+
 export { MANIFEST_LIMIT } from "./responses.ts";
 
-export interface UpstreamClientOptions {
-  name: string;
-  url: string;
-  username?: string;
-  password?: string;
-  /** PEM of an extra CA, trusted in addition to the public roots. */
-  caPem?: string;
-  /** Allows http:// and disables TLS verification. */
-  insecure: boolean;
-  connectTimeoutMs: number;
-  /** Time allowed until the response headers arrive. */
-  headersTimeoutMs: number;
+/** One upstream's settings as config/resolve.ts produces them (secrets read), plus what tests tune. */
+export type UpstreamClientOptions = Omit<UpstreamSettings, "redirectAllow"> & {
   /** Longest gap between two body chunks; default: headersTimeoutMs. */
   bodyTimeoutMs?: number;
   /** Origins ("http://10.0.0.5:9000") that redirects and token realms may lead to although they
    *  are loopback, link-local or private; the upstream's own origin always may. Default: none. */
   redirectAllow?: string[];
-}
+};
 
 export interface ManifestResult {
   status: number;
