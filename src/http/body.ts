@@ -2,7 +2,8 @@
 // refused without being buffered whole.
 import { BodyIncomplete, ManifestTooLarge } from "../repository/errors.ts";
 
-export async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+/** `inspect` sees each chunk as it arrives and may throw to refuse the body early. */
+export async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number, inspect?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -14,6 +15,12 @@ export async function readLimited(body: ReadableStream<Uint8Array> | null, limit
     if (total > limit) {
       await reader.cancel().catch(() => {});
       throw new ManifestTooLarge(`manifest is larger than the limit of ${limit} bytes (server.max_manifest_size)`);
+    }
+    try {
+      inspect?.(value);
+    } catch (e) {
+      await reader.cancel().catch(() => {});
+      throw e;
     }
     chunks.push(value);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { shapeProblem, withinDepth } from "./json-depth.ts";
+import { JsonShapeScan, shapeProblem, withinDepth } from "./json-depth.ts";
 import { InvalidManifest, parseManifest } from "./manifest.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -26,5 +26,19 @@ describe("JSON nesting depth", () => {
   test("a flat bomb is refused by its number of objects", () => {
     expect(shapeProblem(enc(`[${Array(100_000).fill("{}").join(",")}]`))).toMatch(/more than 100000 objects/);
     expect(shapeProblem(enc(`[${Array(99_999).fill("{}").join(",")}]`))).toBeUndefined();
+  });
+});
+
+describe("JsonShapeScan, fed in chunks", () => {
+  test("state carries across chunks: a string, and an escaped quote split at the boundary", () => {
+    const scan = new JsonShapeScan(2);
+    expect(scan.feed(enc('{"a":"[[[\\'))).toBeUndefined();
+    expect(scan.feed(enc('"[[[",'))).toBeUndefined(); // still inside the string: the quote was escaped
+    expect(scan.feed(enc('"b":[1]}'))).toBeUndefined();
+  });
+  test("refuses at the first byte past the depth, whatever follows", () => {
+    const scan = new JsonShapeScan(3);
+    expect(scan.feed(enc("[[["))).toBeUndefined();
+    expect(scan.feed(enc("["))).toMatch(/deeper than 3/);
   });
 });

@@ -27,6 +27,44 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
+/**
+ * The same scan fed chunk by chunk as a body arrives, so that a push of a bomb
+ * is refused after its first few hundred bytes instead of after 4 MiB: the
+ * state (depth, count, inside a string, after a backslash) carries across chunks.
+ */
+export class JsonShapeScan {
+  private depth = 0;
+  private containers = 0;
+  private inString = false;
+  private escaped = false;
+
+  constructor(
+    private readonly maxDepth = MAX_JSON_DEPTH,
+    private readonly maxContainers = MAX_JSON_CONTAINERS,
+  ) {}
+
+  /** Why the document seen so far is too deep or too big, or undefined. */
+  feed(bytes: Uint8Array): string | undefined {
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (this.inString) {
+        // The escaped byte cannot end the string (multi-byte UTF-8 never contains 0x22).
+        if (this.escaped) this.escaped = false;
+        else if (b === BACKSLASH) this.escaped = true;
+        else if (b === QUOTE) this.inString = false;
+      } else if (b === QUOTE) {
+        this.inString = true;
+      } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        if (++this.depth > this.maxDepth) return `nests deeper than ${this.maxDepth} levels`;
+        if (++this.containers > this.maxContainers) return `holds more than ${this.maxContainers} objects and arrays`;
+      } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+        this.depth--;
+      }
+    }
+    return undefined;
+  }
+}
+
 /** True when no [ or { outside a string opens deeper than `limit` levels. Malformed JSON is left to the parser. */
 export function withinDepth(bytes: Uint8Array, limit = MAX_JSON_DEPTH): boolean {
   return shapeProblem(bytes, limit, Infinity) === undefined;
@@ -34,22 +72,5 @@ export function withinDepth(bytes: Uint8Array, limit = MAX_JSON_DEPTH): boolean 
 
 /** Why the document is too deep or too big to parse, or undefined when it is fine to hand to JSON.parse. */
 export function shapeProblem(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH, maxContainers = MAX_JSON_CONTAINERS): string | undefined {
-  let depth = 0;
-  let containers = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (inString) {
-      if (b === BACKSLASH) i++; // the escaped byte cannot end the string (multi-byte UTF-8 never contains 0x22)
-      else if (b === QUOTE) inString = false;
-    } else if (b === QUOTE) {
-      inString = true;
-    } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
-      if (++depth > maxDepth) return `nests deeper than ${maxDepth} levels`;
-      if (++containers > maxContainers) return `holds more than ${maxContainers} objects and arrays`;
-    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-      depth--;
-    }
-  }
-  return undefined;
+  return new JsonShapeScan(maxDepth, maxContainers).feed(bytes);
 }

@@ -1,7 +1,8 @@
 // /v2/<name>/manifests/<reference>: GET, HEAD, PUT, DELETE, for local and cached repositories alike.
 import type { Context } from "hono";
 import { bareMediaType, isManifestType } from "../../oci/media-types.ts";
-import { ManifestUnknown } from "../../repository/errors.ts";
+import { JsonShapeScan } from "../../oci/json-depth.ts";
+import { ManifestInvalid, ManifestUnknown } from "../../repository/errors.ts";
 import type { ManifestRead, Repository } from "../../repository/types.ts";
 import { readLimited } from "../body.ts";
 import type { AppDeps, Env } from "../context.ts";
@@ -45,7 +46,12 @@ export async function getManifest(c: Context<Env>, repo: Repository, reference: 
 }
 
 export async function putManifest(deps: AppDeps, request: Request, repo: Repository, reference: string): Promise<Response> {
-  const bytes = await readLimited(request.body, deps.registry.maxManifestBytes);
+  // A bomb is refused as its first bytes arrive, not after the whole body was buffered.
+  const shape = new JsonShapeScan();
+  const bytes = await readLimited(request.body, deps.registry.maxManifestBytes, (chunk) => {
+    const problem = shape.feed(chunk);
+    if (problem) throw new ManifestInvalid(`invalid manifest: the document ${problem}`);
+  });
   const contentType = bareMediaType(request.headers.get("content-type"));
   const result = await repo.putManifest(reference, bytes, contentType || undefined);
   const headers = new Headers({
