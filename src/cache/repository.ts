@@ -23,7 +23,8 @@ export interface CachedParts {
   referrers: Repository["referrers"];
 }
 
-export function cachedRepository(parts: CachedParts, target: Target): Repository {
+/** `admit` throws Denied for a name the upstream's allow/deny refuses, before any upstream request. */
+export function cachedRepository(admit: (t: Target) => Target, parts: CachedParts, target: Target): Repository {
   const { ctx, manifests, blobs } = parts;
   const readOnly = async (): Promise<never> => {
     throw new Unsupported(`${target.localName} is a cached repository of upstream "${target.upstream}" and is read-only`);
@@ -31,10 +32,10 @@ export function cachedRepository(parts: CachedParts, target: Target): Repository
   return {
     name: target.localName,
     upstream: target.upstream,
-    getManifest: (reference) => manifests.get(target, reference),
+    getManifest: async (reference) => manifests.get(admit(target), reference),
     putManifest: readOnly,
     deleteManifest: readOnly,
-    getBlob: (digest, options) => blobs.get(target, digest, options),
+    getBlob: async (digest, options) => blobs.get(admit(target), digest, options),
     deleteBlob: readOnly,
     startUpload: readOnly,
     mountBlob: readOnly,
@@ -44,6 +45,7 @@ export function cachedRepository(parts: CachedParts, target: Target): Repository
     cancelUpload: readOnly,
     monolithicUpload: readOnly,
     async tags(n, last) {
+      admit(target);
       const limit = Math.min(n ?? MAX_TAGS, MAX_TAGS);
       try {
         const client = ctx.upstreams.get(target.upstream)!.client;

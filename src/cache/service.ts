@@ -20,7 +20,9 @@ import { type BodyFilter, BlobDownloads } from "./downloads.ts";
 import { ManifestCache, type ManifestOutcome } from "./manifests.ts";
 import { cacheMetrics } from "./metrics.ts";
 import { cachedRepository } from "./repository.ts";
-import { resolveTarget, type Target } from "./targets.ts";
+import { nameFilter } from "./name-filter.ts";
+import { nsNamesOf, resolveTarget, type Target } from "./targets.ts";
+import { Denied } from "../repository/errors.ts";
 
 export type { BodyFilter, ManifestOutcome, Target };
 
@@ -115,24 +117,35 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
   const blobs = new BlobCache(ctx);
   const names = [...upstreams.keys()];
   const clientOf = (t: Target) => upstreams.get(t.upstream)!.client;
+  const routes = deps.config.upstream.map((u) => ({ name: u.name, nsNames: nsNamesOf(u.url, u.aliases), remoteNamespace: u.remote_namespace }));
+  const filters = new Map(deps.config.upstream.map((u) => [u.name, nameFilter(u.allow, u.deny)]));
+  /** Throws Denied before any upstream request for a name the upstream's allow/deny refuses. */
+  const admit = (t: Target): Target => {
+    const refusal = filters.get(t.upstream)!(t.localName.slice(t.upstream.length + 1));
+    if (refusal) throw new Denied(`${t.localName} may not be pulled through this cache: ${refusal} of upstream "${t.upstream}"`);
+    return t;
+  };
 
   return {
     resolve: (name, ns, forWrite) =>
       resolveTarget(name, ns, forWrite, {
-        upstreams: names,
+        upstreams: routes,
         defaultUpstream: deps.config.server.default_upstream,
         localNamespaces: deps.config.server.local_namespaces,
       }),
-    repository: (target) => cachedRepository({ ctx, manifests, blobs, tagFlights, referrers: (subject, artifactType) => deps.referrers(target.localName, subject, artifactType) }, target),
+    repository: (target) => cachedRepository(admit,{ ctx, manifests, blobs, tagFlights, referrers: (subject, artifactType) => deps.referrers(target.localName, subject, artifactType) }, target),
     target(upstream, localName, remoteName) {
       if (!upstreams.has(upstream)) throw new UnknownUpstream(upstream);
-      return { upstream, remoteName: remoteName ?? localName.slice(upstream.length + 1), localName };
+      const route = routes.find((r) => r.name === upstream)!;
+      const name = localName.slice(upstream.length + 1);
+      return { upstream, remoteName: remoteName ?? (route.remoteNamespace ? `${route.remoteNamespace}/${name}` : name), localName };
     },
     upstreamNames: () => names,
-    manifests: { get: (target, reference, options) => manifests.get(target, reference, options) },
+    manifests: { get: (target, reference, options) => manifests.get(admit(target), reference, options) },
     blobs: {
       has: (target, digest) => blobs.stored(target, digest) !== undefined,
       async fetch(target, digest, options = {}) {
+        admit(target);
         // A file under blobs/ is complete and verified (it is renamed in only after that);
         // one without a row was promoted just before a crash. Keep it rather than fetch it again.
         const onDisk = ctx.downloads.find(target.upstream, digest) ? undefined : await deps.store.size(digest);
@@ -147,9 +160,10 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
       progress: (upstream, digest) => ctx.downloads.find(upstream, digest)?.written,
     },
     upstream: {
-      tags: async (target) => (await clientOf(target).tags(target.remoteName)).tags,
-      referrers: (target, digest) => clientOf(target).referrers(target.remoteName, digest),
+      tags: async (target) => (await clientOf(admit(target)).tags(target.remoteName)).tags,
+      referrers: (target, digest) => clientOf(admit(target)).referrers(target.remoteName, digest),
       async tagDigest(target, tag) {
+        admit(target);
         try {
           return (await clientOf(target).manifest(target.remoteName, tag, "HEAD", [...MANIFEST_TYPES])).digest;
         } catch (e) {

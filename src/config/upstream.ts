@@ -1,12 +1,15 @@
 // [[upstream]]: a remote registry that regcache caches. Its `name` is the first
 // path component clients use: /v2/<name>/library/nginx/manifests/latest.
 import * as v from "valibot";
+import { isNameGlob } from "../oci/name-glob.ts";
 import { duration } from "./fields.ts";
 
 export const FAILURE_CLASSES = ["refused", "reset", "dns", "timeout", "tls", "http-5xx", "http-429", "http-404", "http-401/403", "invalid-response"] as const;
 
 /** The failures that serve a stale copy by default; http-404 and http-401/403 are opt-in. */
 export const DEFAULT_STALE_IF_ERROR = ["refused", "reset", "dns", "timeout", "tls", "http-5xx", "http-429"] as const;
+
+const nameGlob = () => v.pipe(v.string(), v.check(isNameGlob, (i) => `expected a repository glob like "library/*" or "team/**", got ${JSON.stringify(i.input)}`));
 
 /** "http://host[:port]" or "https://host[:port]", nothing else: redirect_allow compares origins. */
 function isOrigin(text: string): boolean {
@@ -57,4 +60,15 @@ export const upstreamSection = v.strictObject({
   redirect_allow: v.optional(v.array(origin()), []),
   /** Also cache artifacts that refer to an image (signatures, SBOMs). Default false. */
   referrers: v.optional(v.boolean("expected true or false"), false),
+  /** Repository X of this upstream is remote_namespace/X at its url: a regional regcache as the
+   *  upstream (url = "https://hub:5000", remote_namespace = "quay.io"). Default "": X itself. */
+  remote_namespace: v.optional(v.pipe(v.string(), v.regex(/^([a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*)?$/, (i) => `expected a repository path like "quay.io", got ${JSON.stringify(i.input)}`)), ""),
+  /** Other names containerd may send as ?ns= for this upstream, e.g. ["registry-1.docker.io",
+   *  "index.docker.io"]. Its name and its url's host[:port] always match. Default []. */
+  aliases: v.optional(v.array(v.string()), []),
+  /** Repository names (as the upstream knows them) that may be pulled: globs, * within a path
+   *  component, ** across, e.g. ["library/*"]. Default []: all. */
+  allow: v.optional(v.array(nameGlob()), []),
+  /** Repository names that may never be pulled; deny wins over allow. Default []: none. */
+  deny: v.optional(v.array(nameGlob()), []),
 });
