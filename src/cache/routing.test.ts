@@ -49,3 +49,39 @@ describe("containerd's ?ns=", () => {
     expect(() => resolve("team/app", "127.0.0.1:5801", false)).toThrow(/\?ns=127\.0\.0\.1:5801 names no configured upstream/);
   });
 });
+
+describe("mirrors", () => {
+  const M1 = "https://hub1.invalid";
+  const M2 = "https://hub2.invalid";
+
+  test("tried in order before the url; a failed mirror is skipped until its back-off passed, then probed once", async () => {
+    kit = await cacheKit({ mirrors: [M1, M2], upstreamToml: `ttl = "0s"\nmirror_backoff = "30s"` });
+    const dead = kit.mirror(M1);
+    const hub = kit.mirror(M2);
+    const origin = kit.upstream();
+    dead.failure = "refused";
+    const image = hub.image("team/app", "v1");
+    expect((await kit.repo("hub/team/app").getManifest("v1")).digest).toBe(image.digest);
+    expect(dead.calls).toHaveLength(1);
+    expect(origin.calls).toHaveLength(0);
+    // ttl 0s: each pull revalidates; the dead mirror's circuit is open, so only the second is asked.
+    for (let i = 0; i < 5; i++) expect((await kit.repo("hub/team/app").getManifest("v1")).cache).toBe("REVALIDATED");
+    expect(dead.calls).toHaveLength(1);
+    kit.clock.now += 30_000;
+    await kit.repo("hub/team/app").getManifest("v1");
+    expect(dead.calls).toHaveLength(2);
+    expect(kit.logs.filter((l) => l.msg === "mirror failed; skipping it")).toHaveLength(2);
+    expect(kit.services.metrics.render()).toMatch(/regcache_upstream_mirror_open\{mirror="https:\/\/hub1.invalid",upstream="hub"\} 1/);
+  });
+
+  test("every mirror failing or missing the image: the url answers; digests are verified whoever answered", async () => {
+    kit = await cacheKit({ mirrors: [M1, M2] });
+    kit.mirror(M1).failure = "http-5xx";
+    const image = kit.upstream().image("team/app", "v1");
+    expect((await kit.repo("hub/team/app").getManifest("v1")).digest).toBe(image.digest); // M2 has nothing: 404, passed over
+    const liar = kit.mirror(M2);
+    liar.image("team/app", "v2");
+    liar.announce = () => `sha256:${"0".repeat(64)}`;
+    await expect(kit.repo("hub/team/app").getManifest("v2")).rejects.toMatchObject({ failure: "invalid-response" });
+  });
+});

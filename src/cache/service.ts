@@ -20,6 +20,7 @@ import { type BodyFilter, BlobDownloads } from "./downloads.ts";
 import { ManifestCache, type ManifestOutcome } from "./manifests.ts";
 import { cacheMetrics } from "./metrics.ts";
 import { cachedRepository } from "./repository.ts";
+import { clientWithMirrors } from "./mirror-clients.ts";
 import { nameFilter } from "./name-filter.ts";
 import { nsNamesOf, resolveTarget, type Target } from "./targets.ts";
 import { Denied } from "../repository/errors.ts";
@@ -96,7 +97,7 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
   const upstreams = new Map<string, CachedUpstream>(
     deps.upstreams.map((s) => {
       const u = byName.get(s.name)!;
-      return [s.name, { name: s.name, client: build(s), freshness: { ttlMs: u.ttl, stalenessMs: u.staleness, staleIfError: u.stale_if_error } }];
+      return [s.name, { name: s.name, client: clientWithMirrors(s, u.remote_namespace, build, deps), freshness: { ttlMs: u.ttl, stalenessMs: u.staleness, staleIfError: u.stale_if_error } }];
     }),
   );
   const metrics = cacheMetrics(deps.metrics);

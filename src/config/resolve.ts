@@ -24,6 +24,10 @@ export interface UpstreamSettings {
   connectTimeoutMs: number;
   /** Time allowed until the response headers arrive. */
   headersTimeoutMs: number;
+  /** Mirrors tried before `url`, in order (no credentials). */
+  mirrors?: { url: string; insecure: boolean; remoteNamespace: string }[];
+  /** How long a failed mirror is skipped. */
+  mirrorBackoffMs?: number;
 }
 
 export interface ResolvedConfig {
@@ -50,6 +54,13 @@ function upstreamSettings(u: UpstreamConfig, index: number): UpstreamSettings {
     redirectAllow: [...u.redirect_allow],
     connectTimeoutMs: u.connect_timeout,
     headersTimeoutMs: u.timeout,
+    mirrors: u.mirrors.map((m, j) => {
+      const scheme = new URL(m.url).protocol;
+      if (scheme !== "https:" && scheme !== "http:") throw new ConfigError(`${where}.mirrors[${j}].url: expected an http:// or https:// URL, got ${JSON.stringify(m.url)}`);
+      if (scheme === "http:" && !m.insecure) throw new ConfigError(`${where}.mirrors[${j}].url: plain http:// needs insecure = true`);
+      return { url: m.url, insecure: m.insecure, remoteNamespace: m.remote_namespace };
+    }),
+    mirrorBackoffMs: u.mirror_backoff,
   };
 }
 

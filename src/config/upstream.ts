@@ -63,6 +63,21 @@ export const upstreamSection = v.strictObject({
   /** Repository X of this upstream is remote_namespace/X at its url: a regional regcache as the
    *  upstream (url = "https://hub:5000", remote_namespace = "quay.io"). Default "": X itself. */
   remote_namespace: v.optional(v.pipe(v.string(), v.regex(/^([a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*)?$/, (i) => `expected a repository path like "quay.io", got ${JSON.stringify(i.input)}`)), ""),
+  /** Mirrors tried in order before `url`, e.g. [{ url = "https://hub:5000", remote_namespace =
+   *  "docker.io" }]. A mirror that fails with an outage is skipped for `mirror_backoff`, doubling
+   *  on each further failure. Mirrors get no credentials. Default []: none. */
+  mirrors: v.optional(
+    v.array(
+      v.strictObject({
+        url: v.pipe(v.string("expected a URL"), v.url((i) => `expected a URL like "https://hub:5000", got ${JSON.stringify(i.input)}`)),
+        remote_namespace: v.optional(v.string(), ""),
+        insecure: v.optional(v.boolean("expected true or false"), false),
+      }),
+    ),
+    [],
+  ),
+  /** How long a failed mirror is skipped before it is tried again. Default "30s". */
+  mirror_backoff: v.optional(duration(), "30s"),
   /** Other names containerd may send as ?ns= for this upstream, e.g. ["registry-1.docker.io",
    *  "index.docker.io"]. Its name and its url's host[:port] always match. Default []. */
   aliases: v.optional(v.array(v.string()), []),

@@ -24,6 +24,8 @@ export interface CacheKit {
   store: BlobStore;
   /** The fake client of each upstream, by name. */
   upstream(name?: string): FakeUpstreamClient;
+  /** The fake client of a mirror, by its url (from `mirrors`). */
+  mirror(url: string): FakeUpstreamClient;
   repo(name: string): Repository;
   target(localName: string): Target;
   logs: Record<string, unknown>[];
@@ -35,13 +37,17 @@ export interface CacheKit {
 }
 
 /** `upstreamToml` is added to every [[upstream]] (ttl, staleness, stale_if_error …). */
-export async function cacheKit(options: { upstreams?: string[]; upstreamToml?: string; storageToml?: string; extraToml?: string } = {}): Promise<CacheKit> {
+/** `mirrors`: urls of mirrors of the first upstream, each served by its own fake. */
+export async function cacheKit(options: { upstreams?: string[]; upstreamToml?: string; storageToml?: string; extraToml?: string; mirrors?: string[] } = {}): Promise<CacheKit> {
   const dir = mkdtempSync(join(tmpdir(), "regcache-cache-"));
   const names = options.upstreams ?? ["hub"];
   const toml = [
     `[storage]\npath = ${JSON.stringify(dir)}\n${options.storageToml ?? ""}`,
     `[prefetch]\ncomplete_on_pull = false`,
-    ...names.map((n) => `[[upstream]]\nname = "${n}"\nurl = "https://${n}.invalid"\n${options.upstreamToml ?? ""}`),
+    ...names.map((n, i) => {
+      const mirrors = i === 0 && options.mirrors ? `mirrors = [${options.mirrors.map((u) => `{ url = "${u}" }`).join(", ")}]\n` : "";
+      return `[[upstream]]\nname = "${n}"\nurl = "https://${n}.invalid"\n${mirrors}${options.upstreamToml ?? ""}`;
+    }),
     options.extraToml ?? "",
   ].join("\n");
   const config = parseConfigText(toml, "test.toml");
@@ -52,7 +58,8 @@ export async function cacheKit(options: { upstreams?: string[]; upstreamToml?: s
   const log = createLogger("debug", (line) => logs.push(JSON.parse(line)));
   const clock = { now: 1_000_000_000_000 };
   const fakes = new Map(names.map((n) => [n, new FakeUpstreamClient(n)]));
-  const services = buildServices({ resolved: resolveConfig(config, "test.toml"), store, db: database.db, log, now: () => clock.now, createClient: (s) => fakes.get(s.name)! });
+  const mirrorFakes = new Map((options.mirrors ?? []).map((u) => [u, new FakeUpstreamClient(names[0]!)]));
+  const services = buildServices({ resolved: resolveConfig(config, "test.toml"), store, db: database.db, log, now: () => clock.now, createClient: (s) => mirrorFakes.get(s.url) ?? fakes.get(s.name)! });
   const pt = services.pullThrough;
   const resolve = services.http.repositories;
   return {
@@ -61,6 +68,7 @@ export async function cacheKit(options: { upstreams?: string[]; upstreamToml?: s
     database,
     store,
     upstream: (name = names[0]!) => fakes.get(name)!,
+    mirror: (url) => mirrorFakes.get(url)!,
     repo: (name) => resolve(name, undefined, false),
     target: (localName) => pt.resolve(localName, undefined, false)!,
     logs,
