@@ -41,6 +41,17 @@ export async function blackHole(): Promise<Standin> {
   return standinAt(port, () => hits, close);
 }
 
+/** Accepts TCP connections and resets each at once (a dead mirror behind a load balancer): counts connection attempts. */
+export async function resetter(): Promise<Standin> {
+  let hits = 0;
+  const server = createTcpServer((socket) => {
+    hits++;
+    socket.resetAndDestroy();
+  });
+  const { port, close } = await listenOnLoopback(server);
+  return standinAt(port, () => hits, close);
+}
+
 async function answerEvery(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Standin> {
   let hits = 0;
   const server = createHttpServer((req, res) => {

@@ -11,9 +11,10 @@ set -euo pipefail
 # No uidmap/fuse-overlayfs: podman runs as root with the vfs driver, which needs neither.
 # systemd: systemd-analyze for the unit's verify and security score (nothing is started);
 # chromium: the status page's screenshots and DOM; python3: the sd_notify socket stand-in;
-# iproute2 (ip), curl, openssl: the Squid tests' network namespace, client and test CAs.
-PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk systemd chromium python3 iproute2 curl openssl)
-COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv unshare systemd-analyze /usr/bin/chromium python3 ip nsenter curl openssl)
+# iproute2 (ip), curl, openssl: the Squid tests' network namespace, client and test CAs;
+# containerd (ctr): a private containerd pulls through regcache with a hosts.toml.
+PACKAGES=(docker-registry skopeo podman squid-openssl nginx-light apache2-utils wrk systemd chromium python3 iproute2 curl openssl containerd)
+COMMANDS=(/usr/bin/docker-registry skopeo podman htpasswd /usr/sbin/squid /usr/sbin/nginx wrk setpriv unshare systemd-analyze /usr/bin/chromium python3 ip nsenter curl openssl /usr/bin/containerd /usr/bin/ctr)
 
 fail() {
   echo "ensure-deps: $*" >&2
