@@ -26,8 +26,8 @@ function fromStore(m: StoredManifest, cache: CacheOutcome, upstreamFailure?: str
   return { digest: m.digest, mediaType: m.mediaType, content: m.content, parsed: lazyParse(m.content, m.mediaType), cache, ...(upstreamFailure ? { upstreamFailure } : {}) };
 }
 
-function fromUpstream(m: VerifiedManifest): ManifestOutcome {
-  return { digest: m.digest, mediaType: m.mediaType, content: m.content, parsed: () => m.parsed, cache: "MISS" };
+function fromUpstream(m: VerifiedManifest, upstreamCache: string | undefined): ManifestOutcome {
+  return { digest: m.digest, mediaType: m.mediaType, content: m.content, parsed: () => m.parsed, cache: "MISS", ...(upstreamCache ? { upstreamCache } : {}) };
 }
 
 export class ManifestCache {
@@ -52,9 +52,10 @@ export class ManifestCache {
     if (cached) return fromStore(cached, "HIT");
     return this.flights.run(`${target.localName}@${digest}`, async () => {
       const expectedSize = repositoryId === undefined ? undefined : referencedSize(this.ctx.db, repositoryId, digest);
-      const verified = verifyUpstreamManifest(target.upstream, await this.fetch(upstream, target, digest, "GET"), digest, expectedSize);
+      const answer = await this.fetch(upstream, target, digest, "GET");
+      const verified = verifyUpstreamManifest(target.upstream, answer, digest, expectedSize);
       storeUpstreamManifest(this.ctx, target, verified, undefined);
-      return fromUpstream(verified);
+      return fromUpstream(verified, answer.xCache);
     });
   }
 
@@ -71,18 +72,19 @@ export class ManifestCache {
     try {
       if (row && cached) {
         const head = await this.fetch(upstream, target, tag, "HEAD");
-        if (head.digest === cached.digest) return this.confirmed(row, cached);
+        if (head.digest === cached.digest) return { ...this.confirmed(row, cached), ...(head.xCache ? { upstreamCache: head.xCache } : {}) };
         // The upstream moved the tag. A pinned tag keeps its digest: decided now, before
         // any GET, so it costs this one HEAD and no download of a manifest we would refuse.
         const pin = this.ctx.guard.decide(target.localName, tag);
         if (head.digest !== undefined && pin.immutable) return this.pinned(target, tag, row, cached, head.digest, pin.policy);
         // HEAD without a digest (some registries) or a new digest: GET decides.
       }
-      const verified = verifyUpstreamManifest(target.upstream, await this.fetch(upstream, target, tag, "GET"), undefined);
+      const answer = await this.fetch(upstream, target, tag, "GET");
+      const verified = verifyUpstreamManifest(target.upstream, answer, undefined);
       if (row && cached && verified.digest === cached.digest) return this.confirmed(row, cached);
       const stored = storeUpstreamManifest(this.ctx, target, verified, tag);
       if (stored.kind === "pinned" && row && cached) return this.pinned(target, tag, row, cached, verified.digest, stored.policy);
-      return fromUpstream(verified);
+      return fromUpstream(verified, answer.xCache);
     } catch (e) {
       if (!(e instanceof UpstreamError) || !row || !cached) throw e;
       const freshness = freshnessOf(row.confirmedAt, this.ctx.now(), upstream.freshness);

@@ -23,6 +23,7 @@ export function requestLog(deps: AppDeps): MiddlewareHandler<Env> {
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
       ...(c.get("upstream") ? { upstream: c.get("upstream") } : {}),
       ...(cache ? { cache } : {}),
+      ...(c.get("upstreamCache") ? { upstream_cache: c.get("upstreamCache") } : {}),
       ...(c.get("upstreamFailure") ? { upstream_failure: c.get("upstreamFailure") } : {}),
     });
     // operator (issue 15): the status page's traffic counters, from the same facts as the log line.

@@ -17,6 +17,8 @@ export interface ManifestRead {
   cache?: CacheOutcome;
   /** Set with STALE: the failure class of the upstream that made the cache serve its copy. */
   upstreamFailure?: string;
+  /** When the upstream is a cache too (a chain): its X-Cache for this answer. */
+  upstreamCache?: string;
   /** The manifest parsed (memoised: a HIT parses its stored bytes only when someone asks). */
   parsed(): ParsedManifest;
 }

@@ -33,6 +33,8 @@ export interface ManifestResult {
   size?: number;
   /** GET only: the bytes exactly as sent. */
   body?: Uint8Array;
+  /** The upstream's own X-Cache, when it is a cache itself (a regional regcache). */
+  xCache?: string;
 }
 
 export interface BlobResult {
@@ -111,13 +113,15 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       const headers: Record<string, string> = accept.length ? { accept: accept.join(", ") } : {};
       const res = await session.send(urlOf(`/v2/${repo}/manifests/${reference}`), repo, { method, headers });
       const digest = res.header("docker-content-digest")?.trim() || undefined;
+      // A regcache (or another cache) below says how it answered: worth a field in our log.
+      const xCache = res.header("x-cache")?.trim().slice(0, 20) || undefined;
       const mediaType = res.header("content-type")?.split(";")[0].trim() || undefined;
       if (method === "HEAD") {
         await discard(res.body);
-        return { status: res.status, digest, mediaType, size: contentLength(res) };
+        return { status: res.status, digest, mediaType, size: contentLength(res), ...(xCache ? { xCache } : {}) };
       }
       const body = await readSmall(res, "manifest", transport);
-      return { status: res.status, digest, mediaType, size: body.byteLength, body };
+      return { status: res.status, digest, mediaType, size: body.byteLength, body, ...(xCache ? { xCache } : {}) };
     },
 
     async blob(repo, digest) {

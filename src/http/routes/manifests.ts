@@ -42,7 +42,7 @@ export async function getManifest(c: Context<Env>, repo: Repository, reference: 
   checkAccepted(request, reference, m);
   const headers = manifestHeaders({ digest: m.digest, mediaType: m.mediaType, size: m.content.byteLength });
   const response = new Response(request.method === "HEAD" ? null : (m.content as Uint8Array<ArrayBuffer>), { status: 200, headers });
-  return markCache(c, response, m.cache, m.upstreamFailure);
+  return markCache(c, response, m.cache, m.upstreamFailure, m.upstreamCache);
 }
 
 export async function putManifest(deps: AppDeps, request: Request, repo: Repository, reference: string): Promise<Response> {

@@ -45,6 +45,9 @@ describe("a chain: edge B → regional A → upstream", () => {
     const layer = await get(b, `/v2/hub/app/web/blobs/${image.digests.layers[0]}`);
     expect(layer.body.equals(image.layers[0]!.bytes)).toBe(true);
     await a.waitForLog(/"msg":"request".*"path":"\/v2\/up\/app\/web\/manifests\/v1"/);
+    // B's log shows how the level below answered.
+    const atB = await b.waitForLog(/"msg":"request".*"path":"\/v2\/hub\/app\/web\/manifests\/v1"/);
+    expect(atB.upstream_cache).toBe("MISS");
   });
 
   test("A stopped: B serves its copy within its staleness (STALE)", async () => {
@@ -66,6 +69,8 @@ describe("a chain: edge B → regional A → upstream", () => {
       // A's request line is written just after its answer: wait for it.
       const line = await a.waitForLog(/"msg":"request".*"path":"\/v2\/up\/app\/web\/manifests\/v1".*"cache":"STALE"/);
       expect(line.upstream_failure).toBe("refused");
+      const atB = await b.waitForLog(/"msg":"request".*"path":"\/v2\/hub\/app\/web\/manifests\/v1".*"cache":"REVALIDATED"/);
+      expect(atB.upstream_cache).toBe("STALE");
     } finally {
       await upstream.restart();
     }
@@ -113,5 +118,23 @@ describe("mirrors", () => {
     expect(dead.hits()).toBe(2);
     const metrics = await (await fetch(`${edge.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`regcache_upstream_mirror_open\\{mirror="${dead.url.replace(/[.:/]/g, "\\$&")}",upstream="up"\\} 1`));
+  });
+});
+
+describe("allow and deny", () => {
+  let regcache: RegcacheProcess;
+  beforeAll(async () => {
+    regcache = await startRegcache({ extraToml: upstreamToml({ name: "up", url: upstream.url }) + `deny = ["app/**"]\n` });
+  });
+  afterAll(async () => regcache?.dispose());
+
+  test("a denied repository: 403 DENIED naming the rule, and no request reaches the upstream", async () => {
+    const before = upstream.accessLog().length;
+    for (const path of ["/v2/up/app/web/manifests/v1", `/v2/up/app/web/blobs/${image.digests.layers[0]}`, "/v2/up/app/web/tags/list"]) {
+      const answer = await get(regcache, path);
+      expect(answer.status).toBe(403);
+      expect(answer.body.toString()).toMatch(/DENIED.*deny rule \\"app\/\*\*\\"/);
+    }
+    expect(upstream.accessLog().length).toBe(before);
   });
 });
