@@ -7,7 +7,7 @@
 //   bun bench/cold-ab.ts [--mib 512] [--trials 3] BINARY...
 // Everything on 127.0.0.1; every process is stopped by its pid.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, openSync, writeSync, closeSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, openSync, writeSync, closeSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -72,7 +72,13 @@ async function waitHit(url: string): Promise<void> {
   throw new Error("never cached");
 }
 
-type Row = { rest: number; coldMBs: number; cold20s: number; cached20s: number; peak: number };
+/** CPU seconds (user + system, all threads) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+type Row = { rest: number; coldMBs: number; coldCpu: number; cold20s: number; cached20s: number; peak: number };
 const rows: Record<string, Row[]> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.error(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
@@ -82,7 +88,10 @@ for (let t = 0; t < trials; t++) {
     let a = await start(binary);
     await new Promise((r) => setTimeout(r, 2000));
     const rest = rssMiB(a.child.pid);
+    const cpu0 = cpuSeconds(a.child.pid);
     const one = await curl(blobPath(a.url));
+    await waitHit(blobPath(a.url));
+    const coldCpu = cpuSeconds(a.child.pid) - cpu0;
     await a.child.stop("SIGTERM", 5000);
     a = await start(binary);
     await new Promise((r) => setTimeout(r, 1000));
@@ -96,17 +105,17 @@ for (let t = 0; t < trials; t++) {
     const cached20s = (performance.now() - t1) / 1000;
     const peak = peakRssMiB(a.child.pid);
     await a.child.stop("SIGTERM", 5000);
-    const row = { rest, coldMBs: size / one.seconds / 1e6, cold20s, cached20s, peak };
+    const row = { rest, coldMBs: size / one.seconds / 1e6, coldCpu, cold20s, cached20s, peak };
     (rows[binary] ??= []).push(row);
     console.error(`${binary}: ${JSON.stringify(row)} load ${loadavg()[0]!.toFixed(2)}`);
   }
 }
 await nginx.stop();
-console.log(`| binary | at-rest RSS MiB | cold 1 client MB/s | ${clients} cold s | ${clients} cached s | peak RSS MiB | peak - rest |`);
-console.log("|---|---:|---:|---:|---:|---:|---:|");
+console.log(`| binary | at-rest RSS MiB | cold 1 client MB/s | its CPU s | ${clients} cold s | ${clients} cached s | peak RSS MiB | peak - rest |`);
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const [b, rs] of Object.entries(rows)) {
   const m = (k: keyof Row) => median(rs.map((r) => r[k]));
-  console.log(`| ${b} | ${m("rest").toFixed(0)} | ${m("coldMBs").toFixed(0)} | ${m("cold20s").toFixed(2)} | ${m("cached20s").toFixed(2)} | ${m("peak").toFixed(0)} | ${median(rs.map((r) => r.peak - r.rest)).toFixed(0)} |`);
+  console.log(`| ${b} | ${m("rest").toFixed(0)} | ${m("coldMBs").toFixed(0)} | ${m("coldCpu").toFixed(2)} | ${m("cold20s").toFixed(2)} | ${m("cached20s").toFixed(2)} | ${m("peak").toFixed(0)} | ${median(rs.map((r) => r.peak - r.rest)).toFixed(0)} |`);
 }
 console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 process.exit(0);
