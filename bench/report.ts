@@ -40,15 +40,21 @@ export function evaluateTargets(r: Omit<Results, "targets" | "durationSeconds">)
   return [
     {
       name: "cold pull",
-      target: "≤ 1.05× direct, exactly 1 upstream GET per blob",
+      target: "≤ 1.10× direct, exactly 1 upstream GET per blob",
       actual: `${x(pulls.regcacheColdRatio)} direct, ${gets.map((g) => f(g, 2)).join("/")} GETs per blob`,
-      pass: pulls.regcacheColdRatio <= 1.05 && gets.every((g) => g === 1),
+      pass: pulls.regcacheColdRatio <= 1.1 && gets.every((g) => g === 1),
+    },
+    {
+      name: "cold 512 MiB blob MB/s",
+      target: "≥ the reference proxy's",
+      actual: `${x(bigBlob.cold.regcache.mbPerSecond / bigBlob.cold.proxy.mbPerSecond)} the reference proxy's`,
+      pass: bigBlob.cold.regcache.mbPerSecond >= bigBlob.cold.proxy.mbPerSecond,
     },
     {
       name: "warm manifest GETs/s",
-      target: "≥ 2× the upstream's",
+      target: "≥ 4× the upstream's",
       actual: `${x(rpsRatio)} the upstream's`,
-      pass: rpsRatio >= 2 && manifestRps.regcache.errors === 0,
+      pass: rpsRatio >= 4 && manifestRps.regcache.errors === 0,
     },
     {
       name: "cached 512 MiB blob MB/s",
@@ -126,7 +132,7 @@ export function markdown(r: Results): string {
       `${f(bigBlob.cold.proxy.mbPerSecond)}; ${bigBlob.cold.proxy.upstreamGets}`,
       `${f(bigBlob.cold.regcache.mbPerSecond)}; ${bigBlob.cold.regcache.upstreamGets}`,
       "",
-      "",
+      pass("cold 512 MiB blob MB/s"),
     ],
     [
       "upstream GETs for 20 concurrent cold GETs of one 64 MiB blob (verified responses)",

@@ -22,17 +22,30 @@ export async function pipeToFile(
 ): Promise<number> {
   const reader = source.getReader();
   let bytes = 0;
+  // One write in flight while the next chunk is read and hashed: the disk write (on the
+  // runtime's thread pool) overlaps the socket and the hash instead of adding to them.
+  // Memory: one chunk more. A chunk counts as written (onChunk) only once its write is done.
+  let writing: { done: Promise<void>; chunk: Uint8Array } | undefined;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const next = reader.read();
+      if (writing) {
+        // Settle the read too if the write fails, so its rejection is never unobserved.
+        next.catch(() => {});
+        await writing.done;
+        options.onChunk?.(writing.chunk);
+        writing = undefined;
+      }
+      const { done, value } = await next;
       if (done) break;
       bytes += value.byteLength;
       if (options.limit !== undefined && bytes > options.limit) throw new TooLarge(options.limit);
       options.digester?.update(value);
-      await writeAll(file, value, options.path);
-      options.onChunk?.(value);
+      writing = { done: writeAll(file, value, options.path), chunk: value };
     }
   } catch (e) {
+    // A write still in flight must end before the caller closes or removes the file.
+    await writing?.done.catch(() => {});
     await reader.cancel().catch(() => {});
     throw e;
   } finally {

@@ -22,6 +22,10 @@ export class Download {
   state: DownloadState = "starting";
   /** Bytes written to the temporary file so far. */
   written = 0;
+  /** The chunk written last and where it starts in the blob: a reader that has caught up
+   *  takes it from here instead of reading it back from the file (one copy and one read(2)
+   *  less per chunk). Only a reference to bytes already in memory; replaced at each chunk. */
+  recent: { at: number; bytes: Uint8Array } | undefined;
   /** The blob's size: the descriptor's when a stored manifest gave it, else the upstream's Content-Length, if any. */
   size: number | undefined;
   error: Error | undefined;
@@ -87,6 +91,7 @@ export class Download {
       // Past its size the body is not this blob, whatever it is: stop at once rather than
       // fill the disk with an endless stream nobody may be reading any more.
       await pending.append(upstream.body, this.size ?? maxBytes, (chunk) => {
+        this.recent = { at: pending.bytes - chunk.byteLength, bytes: chunk };
         this.written = pending.bytes;
         this.onChunk(chunk.byteLength);
         this.notify();
@@ -99,11 +104,13 @@ export class Download {
       this.notify();
       await pending.commit();
       this.state = "done";
+      this.recent = undefined;
       this.notify();
       return this.written;
     } catch (e) {
       this.error = e as Error;
       this.state = "failed";
+      this.recent = undefined;
       this.rejectStarted(this.error);
       this.notify();
       await pending.discard();

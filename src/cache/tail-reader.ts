@@ -6,6 +6,8 @@
 import { type FileHandle, open } from "node:fs/promises";
 import type { Download } from "./download.ts";
 
+// A reader behind the writer reads the file in chunks this large (fewer reads; one
+// buffer of this size per lagging client at a time).
 const CHUNK = 256 * 1024;
 
 async function openEither(d: Download): Promise<FileHandle> {
@@ -48,6 +50,15 @@ export function tailStream(d: Download, start: number, end: number | undefined):
           // until the stream ended and matched, so a wrong blob never looks complete.
           const releasable = complete ? d.written : d.size !== undefined ? Math.min(d.written, d.size - 1) : d.written - 1;
           if (position < releasable) {
+            const recent = d.recent;
+            if (recent && position >= recent.at && position < recent.at + recent.bytes.byteLength) {
+              // Caught up: the bytes just written are still in memory (the same bounds apply).
+              const from = position - recent.at;
+              const upTo = Math.min(recent.bytes.byteLength, releasable - recent.at, last - recent.at + 1);
+              position += upTo - from;
+              controller.enqueue(from === 0 && upTo === recent.bytes.byteLength ? recent.bytes : recent.bytes.subarray(from, upTo));
+              return;
+            }
             const want = Math.min(CHUNK, releasable - position, last - position + 1);
             const buffer = new Uint8Array(want);
             const { bytesRead } = await file.read(buffer, 0, want, position);
