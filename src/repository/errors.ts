@@ -1,4 +1,4 @@
-// Domain errors of the registry. They say what went wrong in registry terms;
+// Domain errors of repositories, local and cached. They say what went wrong in registry terms;
 // src/http/errors.ts alone decides the wire code and status for each.
 
 export class RegistryError extends Error {
@@ -34,7 +34,7 @@ export class RangeNotSatisfiable extends RegistryError {
   }
 }
 export class Unsupported extends RegistryError {}
-/** A request this registry refuses by rule (a push that would shadow an upstream's repository). */
+/** A request this registry refuses by rule: a push that would shadow an upstream's repository, a name an upstream's allow/deny refuses. */
 export class Denied extends RegistryError {}
 /** A query parameter (n, last) that is not what the API defines. */
 export class QueryInvalid extends RegistryError {}
