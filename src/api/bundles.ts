@@ -1,6 +1,7 @@
 // Bundle resources of the admin API (docs: README "Disconnected sites"):
 //   POST /api/v1/bundles/export   {"refs": [...], "platforms": [], "referrers": false, "offline": false}
-//                                 → 200 application/x-tar, an OCI image layout, streamed with Content-Length
+//                                 → 200 application/x-tar, an OCI image layout, streamed; X-Bundle-Bytes is its length
+//                                 (also sent as Content-Length, which some runtimes drop from a streamed body)
 //   POST /api/v1/bundles/import   body: application/x-tar (?fresh_for=24h, ?image=REF repeated)
 //                                 → 200 {"images": [{ref, digest, state, error?}], "blobs": {...}}
 import * as v from "valibot";
@@ -31,7 +32,7 @@ export function bundleRoutes(bundles: Bundles): AdminRoutes {
       const parsed = v.safeParse(exportBody, json);
       if (!parsed.success) throw new ApiError(400, parsed.issues[0].message);
       const out = await bundles.export(parsed.output.refs, parsed.output);
-      return new Response(out.body, { headers: { "content-type": "application/x-tar", "content-length": String(out.length), "x-bundle-images": String(out.images) } });
+      return new Response(out.body, { headers: { "content-type": "application/x-tar", "content-length": String(out.length), "x-bundle-bytes": String(out.length), "x-bundle-images": String(out.images) } });
     });
     app.post("/bundles/import", async (c) => {
       if (!/^application\/x-tar\s*(;|$)/i.test(c.req.header("content-type") ?? "")) throw new ApiError(400, "expected an application/x-tar body");

@@ -33,18 +33,24 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
       contentType: "application/json",
       body: JSON.stringify({ refs, platforms: values.platform ?? [], referrers: values.referrers ?? false, offline: values.offline ?? false }),
     });
-    const total = Number(response.headers.get("content-length") ?? 0);
+    const total = Number(response.headers.get("x-bundle-bytes") ?? response.headers.get("content-length") ?? 0);
+    let written = 0;
     const view = bundleView(io.stdout, !values.plain && (io.stdout as NodeJS.WriteStream).isTTY === true, `export ${values.out}`, total);
     const started = Date.now();
-    const body = counting(response.body!, (n) => view.add(n));
+    const body = counting(response.body!, (n) => {
+      written += n;
+      view.add(n);
+    });
     if (toDir) await extractLayout(body, values.out);
     else {
       // Written beside and renamed: an interrupted export leaves no file that looks whole.
       await pipeline(Readable.fromWeb(body as never), createWriteStream(`${values.out}.partial`));
+      // A stream that ended early (the server stopped) must not pass for a bundle.
+      if (total && written !== total) throw new ServerRefused(502, `the server sent ${written} of ${total} bytes; ${values.out}.partial is not a bundle`);
       await rename(`${values.out}.partial`, values.out);
     }
     const s = (Date.now() - started) / 1000;
-    view.finish(`exported ${response.headers.get("x-bundle-images") ?? refs.length} manifest(s), ${formatBytes(total)} to ${values.out} in ${s.toFixed(1)} s`);
+    view.finish(`exported ${response.headers.get("x-bundle-images") ?? refs.length} manifest(s), ${formatBytes(written)} to ${values.out} in ${s.toFixed(1)} s`);
     return 0;
   } catch (e) {
     if (e instanceof ServerUnreachable || e instanceof ServerRefused) {
