@@ -39,9 +39,10 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     const response = await client.stream(`/bundles/import${query.size ? `?${query}` : ""}`, { contentType: "application/x-tar", body: counting(body, (n) => view.add(n)) });
     const report = (await response.json()) as ImportReport;
     const failed = report.images.filter((i) => i.state === "failed");
-    for (const image of report.images) io.stdout.write(`${image.ref}: ${image.state === "imported" ? `imported ${image.digest}` : `FAILED: ${image.error}`}\n`);
+    // One line per image, after the bar is done, so the two never interleave on a terminal.
+    const lines = report.images.map((image) => `${image.ref}: ${image.state === "imported" ? `imported ${image.digest}` : `FAILED: ${image.error}`}\n`).join("");
     const b = report.blobs;
-    view.finish(`imported ${report.images.length - failed.length} of ${report.images.length} image(s): ${b.written} blobs written, ${b.skipped} already present, ${b.broken.length} broken, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    view.finish(`${lines}imported ${report.images.length - failed.length} of ${report.images.length} image(s): ${b.written} blobs written, ${b.skipped} already present, ${b.broken.length} broken, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     for (const image of failed) io.stderr.write(`regcache: import: ${image.ref}: ${image.error}\n`);
     return failed.length || report.images.length === 0 ? 1 : 0;
   } catch (e) {
