@@ -4,7 +4,7 @@
 // the handlers just throw.
 import * as P from "../policy/errors.ts";
 import { InvalidImageRef, PrefetchNotFound, UnknownUpstream } from "../prefetch/errors.ts";
-import { ImageIncomplete } from "../bundle/context.ts";
+import { ImageIncomplete, ImageUnavailable } from "../bundle/context.ts";
 import { BundleInvalid } from "../bundle/layout.ts";
 import { TarFormatError } from "../bundle/tar.ts";
 
@@ -32,6 +32,7 @@ const TABLE: Row[] = [
   [UnknownUpstream, 400],
   [BundleInvalid, 400],
   [TarFormatError, 400],
+  [ImageUnavailable, 409],
   [ImageIncomplete, 409, (e: ImageIncomplete) => ({ ref: e.ref, missing: e.missing })],
   [P.RepositoryUnknown, 404],
   [P.TagUnknown, 404],

@@ -12,7 +12,9 @@ import { parseManifest, platformOf } from "../oci/manifest.ts";
 import { InvalidImageRef } from "../prefetch/errors.ts";
 import { matchesPlatform } from "../prefetch/platforms.ts";
 import type { Target } from "../cache/service.ts";
-import { type BundleContext, ImageIncomplete } from "./context.ts";
+import { RegistryError } from "../repository/errors.ts";
+import { UpstreamError } from "../upstream/index.ts";
+import { type BundleContext, ImageIncomplete, ImageUnavailable } from "./context.ts";
 import { type IndexEntry, REF_NAME, REFERRER_OF, REPOSITORY } from "./layout.ts";
 
 export interface ExportOptions {
@@ -50,13 +52,23 @@ export async function planExport(ctx: BundleContext, refs: string[], options: Ex
     const reference = referenceOf(ref) ?? "latest";
     const w: Walk = { ctx, target, repositoryId: () => findRepositoryId(ctx.db, ref.name), ref: text, options, items, missing: [] };
     let digest: string | undefined;
-    if (!options.offline) digest = (await ctx.pullThrough.manifests.get(target, reference)).digest;
-    else {
+    if (!options.offline) {
+      try {
+        digest = (await ctx.pullThrough.manifests.get(target, reference)).digest;
+      } catch (e) {
+        // The upstream down with nothing cached, an unknown tag, a name the upstream's allow list refuses.
+        if (e instanceof UpstreamError || e instanceof RegistryError) throw new ImageUnavailable(text, e.message);
+        throw e;
+      }
+    } else {
       const id = w.repositoryId();
       digest = reference.includes(":") ? reference : id === undefined ? undefined : findTag(ctx.db, id, reference)?.digest;
       if (!digest) throw new ImageIncomplete(text, [`the tag ${reference} (not cached)`]);
     }
-    const top = await manifest(w, digest);
+    const top = await manifest(w, digest).catch((e) => {
+      if (e instanceof UpstreamError || e instanceof RegistryError) throw new ImageUnavailable(text, e.message);
+      throw e;
+    });
     if (!top) throw new ImageIncomplete(text, w.missing);
     const name = ref.tag !== undefined || ref.digest === undefined ? `${ref.name}:${ref.tag ?? "latest"}` : text;
     entries.push({ mediaType: top.mediaType, digest, size: top.content.byteLength, annotations: { [REF_NAME]: name, [REPOSITORY]: ref.name } });

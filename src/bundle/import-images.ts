@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { recordBlob } from "../db/queries/blobs.ts";
 import { insertManifest } from "../db/queries/manifests.ts";
 import { ensureRepository } from "../db/queries/repositories.ts";
-import { upsertTag } from "../db/queries/tags.ts";
+import { findTag, upsertTag } from "../db/queries/tags.ts";
 import { parseImageRef } from "../oci/image-ref.ts";
 import { type ParsedManifest, parseManifest, referencesOf } from "../oci/manifest.ts";
 import type { BundleContext } from "./context.ts";
@@ -70,6 +70,11 @@ async function collect(ctx: BundleContext, digest: string, broken: Map<string, s
   }
   let content: Uint8Array;
   try {
+    const size = await ctx.store.size(digest);
+    if (size !== undefined && size > ctx.maxManifestBytes) {
+      found.missing.push(`${digest} (a manifest of ${size} bytes, more than server.max_manifest_size)`);
+      return found;
+    }
     content = await readFile(ctx.store.path(digest));
   } catch {
     if (!child) found.missing.push(`manifest ${digest}`);
@@ -106,6 +111,10 @@ function record(ctx: BundleContext, repository: string, _upstream: string, found
       }, now);
       if (m.digest === top) topId = id;
     }
-    if (tag !== undefined) upsertTag(db, repositoryId, tag, topId, confirmed, now);
+    if (tag === undefined) return;
+    // The same check a pull makes before it moves a tag (throws TagImmutable, naming the policy).
+    const current = findTag(db, repositoryId, tag);
+    if (current && current.digest !== top) ctx.guard.checkRetag(repository, tag, current.digest, top);
+    upsertTag(db, repositoryId, tag, topId, confirmed, now);
   }, { behavior: "immediate" });
 }

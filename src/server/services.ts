@@ -74,7 +74,7 @@ export function buildServices(deps: ServiceDeps): Services {
   const admin = createAdminApi({ registry, log, metrics }, [
     immutabilityRoutes(immutability),
     prefetchRoutes(() => prefetcher.api),
-    bundleRoutes(createBundles({ db, store, pullThrough, log, now, ttlOf: (name) => config.upstream.find((u) => u.name === name)?.ttl ?? 0 })),
+    bundleRoutes(createBundles({ db, store, pullThrough, log, now, guard: immutability.guard, maxManifestBytes: config.server.max_manifest_size, ttlOf: (name) => config.upstream.find((u) => u.name === name)?.ttl ?? 0 })),
   ]);
   const gate = adminAccess({ token: resolved.adminToken, trustedProxies: config.server.trusted_proxies });
   const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);

@@ -2,7 +2,7 @@
 // upstream) exports two images, one a two-platform index; B, whose upstream is
 // a closed port, imports the bundle and serves both by their original names
 // (X-Cache: HIT), byte for byte the upstream's. skopeo reads the same bundle.
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { inspectRaw, skopeoCopy } from "../../helpers/clients.ts";
@@ -47,6 +47,14 @@ describe("export on A, import on an air-gapped B", () => {
     expect(code, stderr).toBe(0);
     expect(stdout).not.toMatch(/\u001b/); // no terminal: plain lines
     expect(stdout.trim().split("\n").at(-1)).toMatch(/^exported 2 manifest\(s\), [\d.]+ (KiB|MiB) to .*bundle\.tar in [\d.]+ s$/);
+  });
+
+  test("an image the upstream does not have fails the export, naming it; no bundle is left", async () => {
+    const out = join(work.path, "missing.tar");
+    const { code, stderr } = await cli(["export", "--server", a.url, "--out", out, "quay.io/org/app:1.2", "quay.io/org/nope:1"]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^regcache: export: quay\.io\/org\/nope:1: upstream "quay\.io" failed: http-404/);
+    expect(existsSync(out) || existsSync(`${out}.partial`)).toBe(false);
   });
 
   test("skopeo reads the bundle by the names clients pull", async () => {
