@@ -5,10 +5,10 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { inspectRaw, skopeoCopy } from "../../helpers/clients.ts";
+import { createPodman, inspectRaw, skopeoCopy } from "../../helpers/clients.ts";
 import { makeImage, makeIndex, type GeneratedImage, type GeneratedIndex } from "../../helpers/oci-image.ts";
 import { runCommand } from "../../helpers/processes.ts";
-import { makeTempDir, type TempDir } from "../../helpers/tmp.ts";
+import { makeTempDir, useTempDir, type TempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import type { RegcacheProcess } from "../regcache-process.ts";
 import { seed } from "../prefetch/setup.ts";
@@ -84,6 +84,14 @@ describe("export on A, import on an air-gapped B", () => {
     await skopeoCopy(`docker://${b.host}/quay.io/org/app:1.2`, `oci:${out}:app`);
     const layers = readFileSync(join(out, "blobs", "sha256", app.digests.layers[1].slice(7)));
     expect(layers.equals(Buffer.from(app.layers[1].bytes))).toBe(true);
+  });
+
+  test("podman pulls both from B by their original names, digests the upstream's", async () => {
+    const podman = createPodman({ dir: useTempDir() });
+    await podman.pull(`${b.host}/quay.io/org/app:1.2`);
+    expect(await podman.imageDigest(`${b.host}/quay.io/org/app:1.2`)).toBe(app.digests.manifest);
+    await podman.pull(`${b.host}/quay.io/org/multi:v1`);
+    expect(await podman.imageDigest(`${b.host}/quay.io/org/multi:v1`)).toBe(multi.digests.index);
   });
 
   test("B re-exports what it imported with --offline, as a folder skopeo reads", async () => {
