@@ -7,7 +7,9 @@ import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { loadConfig } from "../config/load.ts";
 import { parseDuration } from "../config/units.ts";
-import { tarLayout } from "../bundle/layout-dir.ts";
+import { BundleInvalid } from "../bundle/layout.ts";
+import { openBundle, selectImages, tarOf } from "../bundle/layout-source.ts";
+import { TarFormatError } from "../bundle/tar.ts";
 import type { ImportReport } from "../bundle/service.ts";
 import { adminClientFor, ServerRefused, ServerUnreachable } from "./admin-client.ts";
 import { parse, UsageError } from "./args.ts";
@@ -30,10 +32,16 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config);
   try {
     const info = await stat(path);
-    const { length, body } = info.isDirectory() ? await tarLayout(path) : { length: info.size, body: Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as unknown as ReadableStream<Uint8Array> };
+    const images = values.images ? await readImageList(values.images) : [];
+    // With --images, only what those images need is sent; a whole tar file goes as it is, byte for byte.
+    const { length, body } = images.length
+      ? tarOf(await selectImages(await openBundle(path), images))
+      : info.isDirectory()
+        ? tarOf(await openBundle(path))
+        : { length: info.size, body: Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as unknown as ReadableStream<Uint8Array> };
     const query = new URLSearchParams();
     if (fresh !== undefined) query.set("fresh_for", fresh);
-    for (const ref of values.images ? await readImageList(values.images) : []) query.append("image", ref);
+    for (const ref of images) query.append("image", ref);
     const view = bundleView(io.stdout, !values.plain && (io.stdout as NodeJS.WriteStream).isTTY === true, `import ${path}`, length);
     const started = Date.now();
     const response = await client.stream(`/bundles/import${query.size ? `?${query}` : ""}`, { contentType: "application/x-tar", body: counting(body, (n) => view.add(n)) });
@@ -46,7 +54,7 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     for (const image of failed) io.stderr.write(`regcache: import: ${image.ref}: ${image.error}\n`);
     return failed.length || report.images.length === 0 ? 1 : 0;
   } catch (e) {
-    if (e instanceof ServerUnreachable || e instanceof ServerRefused || (e as NodeJS.ErrnoException).code) {
+    if (e instanceof ServerUnreachable || e instanceof ServerRefused || e instanceof BundleInvalid || e instanceof TarFormatError || (e as NodeJS.ErrnoException).code) {
       io.stderr.write(`regcache: import: ${(e as Error).message}\n`);
       return 1;
     }
