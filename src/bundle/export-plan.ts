@@ -72,7 +72,11 @@ export async function planExport(ctx: BundleContext, refs: string[], options: Ex
     if (!top) throw new ImageIncomplete(text, w.missing);
     const name = ref.tag !== undefined || ref.digest === undefined ? `${ref.name}:${ref.tag ?? "latest"}` : text;
     entries.push({ mediaType: top.mediaType, digest, size: top.content.byteLength, annotations: { [REF_NAME]: name, [REPOSITORY]: ref.name } });
-    if (options.referrers) entries.push(...referrerEntries(w, [digest, ...childrenOf(w, top.content)]));
+    if (options.referrers) {
+      const subjects = [digest, ...childrenOf(w, top.content)];
+      if (!options.offline) for (const subject of subjects) await fetchReferrers(w, subject);
+      entries.push(...referrerEntries(w, subjects));
+    }
     if (w.missing.length) throw new ImageIncomplete(text, w.missing);
   }
   return { entries, items };
@@ -110,6 +114,28 @@ function childrenOf(w: Walk, content: Uint8Array): string[] {
   return parseManifest(content).manifests.filter((c) => matchesPlatform(platformOf(c), w.options.platforms)).map((c) => c.digest);
 }
 
+/** cosign's tags for registries without a referrers API (as the prefetcher looks for them). */
+const COSIGN_SUFFIXES = ["sig", "att", "sbom"];
+
+/**
+ * Asks the upstream for the subject's referrers (its referrers API, then
+ * cosign's sha256-<hex>.sig/.att/.sbom tags) and stores each through the cache,
+ * which records its subject; referrerEntries then finds them like stored ones.
+ */
+async function fetchReferrers(w: Walk, subject: string): Promise<void> {
+  const found = new Set<string>();
+  const api = await w.ctx.pullThrough.upstream.referrers(w.target, subject);
+  if (api) for (const d of parseManifest(api).manifests) found.add(d.digest);
+  for (const suffix of COSIGN_SUFFIXES) {
+    const d = await w.ctx.pullThrough.upstream.tagDigest(w.target, `${subject.replace(":", "-")}.${suffix}`);
+    if (d) found.add(d);
+  }
+  for (const d of found) {
+    const { parsed } = await w.ctx.pullThrough.manifests.get(w.target, d).then((o) => ({ parsed: o.parsed() }));
+    for (const b of parsed.blobs) await w.ctx.pullThrough.blobs.fetch(w.target, b.digest);
+  }
+}
+
 /** Stored referrers (signatures, SBOMs) of the image's manifests, with their blobs. */
 function referrerEntries(w: Walk, subjects: string[]): IndexEntry[] {
   const id = w.repositoryId();
@@ -120,7 +146,7 @@ function referrerEntries(w: Walk, subjects: string[]): IndexEntry[] {
       const row = findManifest(w.ctx.db, id, r.digest)!;
       w.items.set(r.digest, { digest: r.digest, size: row.content.byteLength, content: row.content });
       for (const b of parseManifest(row.content, row.mediaType).blobs) {
-        // Only what is stored: a referrer is an extra, and export does not fetch one on its own.
+        // Only what is stored (with --offline a referrer's blobs may be missing: it is an extra, not the image).
         if (findLinkedBlob(w.ctx.db, id, b.digest)) w.items.set(b.digest, { digest: b.digest, size: b.size });
       }
       out.push({ mediaType: r.mediaType, digest: r.digest, size: r.size, annotations: { [REPOSITORY]: w.target.localName, [REFERRER_OF]: subject } });
