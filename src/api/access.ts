@@ -92,7 +92,8 @@ function crossSiteRefusal(request: Request): Response | undefined {
     }
   }
   // DELETE needs no such check: browsers always preflight it cross-site.
-  if (WRITES.has(request.method) && !/^application\/json\s*(;|$)/i.test(request.headers.get("content-type") ?? "")) {
+  // application/x-tar (bundle imports) is no type a cross-site form can send without a preflight either.
+  if (WRITES.has(request.method) && !/^application\/(json|x-tar)\s*(;|$)/i.test(request.headers.get("content-type") ?? "")) {
     return deny(415, "admin API writes need Content-Type: application/json");
   }
   return undefined;

@@ -4,6 +4,9 @@
 // the handlers just throw.
 import * as P from "../policy/errors.ts";
 import { InvalidImageRef, PrefetchNotFound, UnknownUpstream } from "../prefetch/errors.ts";
+import { ImageIncomplete, ImageUnavailable } from "../bundle/context.ts";
+import { BundleInvalid } from "../bundle/layout.ts";
+import { TarFormatError } from "../bundle/tar.ts";
 
 /** A client error of the admin API (400, 404, 405, 409) raised by the API layer itself (bad query, bad body). */
 export class ApiError extends Error {
@@ -27,6 +30,10 @@ const TABLE: Row[] = [
   [P.NamespaceUnknown, 400],
   [InvalidImageRef, 400],
   [UnknownUpstream, 400],
+  [BundleInvalid, 400],
+  [TarFormatError, 400],
+  [ImageUnavailable, 409],
+  [ImageIncomplete, 409, (e: ImageIncomplete) => ({ ref: e.ref, missing: e.missing })],
   [P.RepositoryUnknown, 404],
   [P.TagUnknown, 404],
   [P.PolicyNotFound, 404],

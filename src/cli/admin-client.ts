@@ -56,6 +56,28 @@ export class AdminClient {
     return { status: response.status, body: parsed as T };
   }
 
+  /** A call whose bodies stream (bundles): the Response of a 2xx answer, else ServerRefused. No timeout: a bundle takes as long as its bytes. */
+  async stream(path: string, init: { contentType: string; body: BodyInit }): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}/api/v1${path}`, {
+        method: "POST",
+        headers: { "content-type": init.contentType, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        body: init.body,
+        duplex: "half",
+      } as RequestInit);
+    } catch (e) {
+      throw new ServerUnreachable(this.base, e);
+    }
+    if (response.ok) return response;
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {}
+    throw new ServerRefused(response.status, typeof parsed.error === "string" ? parsed.error : `HTTP ${response.status} from ${this.base}`, parsed);
+  }
+
   async startPull(refs: string[], platforms: string[]): Promise<PullProgress> {
     return (await this.call<PullProgress>("POST", "/prefetch/pulls", { refs, platforms })).body;
   }

@@ -9,6 +9,8 @@ import { configCheck } from "./config-check.ts";
 import type { CliIo } from "./io.ts";
 import { policyCommand, POLICY_USAGE } from "./policy.ts";
 import { prefetchCommand, PREFETCH_USAGE } from "./prefetch.ts";
+import { exportCommand, EXPORT_USAGE } from "./export.ts";
+import { importCommand, IMPORT_USAGE } from "./import.ts";
 import { serve } from "./serve.ts";
 import { squid } from "./squid-command.ts";
 
@@ -20,6 +22,8 @@ commands:
   config defaults                print the embedded defaults as a starting regcache.toml
   ${PREFETCH_USAGE}
   ${POLICY_USAGE}
+  ${EXPORT_USAGE}
+  ${IMPORT_USAGE}
   squid config|store-id|icap     the Squid kit for CDN layer caching (docs/squid.md)
   version                        print the version
 
@@ -45,6 +49,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await squid(rest, io);
       case "prefetch":
         return await prefetchCommand(rest, io);
+      case "export":
+        return await exportCommand(rest, io);
+      case "import":
+        return await importCommand(rest, io);
       case "version":
       case "--version":
         io.stdout.write(`regcache ${VERSION} (${io.platform.runtime})\n`);

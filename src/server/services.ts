@@ -7,6 +7,8 @@ import { adminAccess } from "../api/access.ts";
 import { createAdminApi } from "../api/app.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
+import { bundleRoutes } from "../api/bundles.ts";
+import { createBundles } from "../bundle/service.ts";
 import type { BlobStore } from "../blobstore/store.ts";
 import { UploadFiles } from "../blobstore/uploads.ts";
 import { createPullThrough, type PullThrough } from "../cache/service.ts";
@@ -69,7 +71,11 @@ export function buildServices(deps: ServiceDeps): Services {
     createClient: deps.createClient,
   });
   const prefetcher = createPrefetcher({ config, db, log, metrics, now, queue, pullThrough });
-  const admin = createAdminApi({ registry, log, metrics }, [immutabilityRoutes(immutability), prefetchRoutes(() => prefetcher.api)]);
+  const admin = createAdminApi({ registry, log, metrics }, [
+    immutabilityRoutes(immutability),
+    prefetchRoutes(() => prefetcher.api),
+    bundleRoutes(createBundles({ db, store, pullThrough, log, now, guard: immutability.guard, maxManifestBytes: config.server.max_manifest_size, ttlOf: (name) => config.upstream.find((u) => u.name === name)?.ttl ?? 0 })),
+  ]);
   const gate = adminAccess({ token: resolved.adminToken, trustedProxies: config.server.trusted_proxies });
   const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
   return {
