@@ -20,7 +20,7 @@ async function pushBlob(upstream: UpstreamRegistry, repo: string, mediaType: str
   const start = await fetch(`${upstream.url}/v2/${repo}/blobs/uploads/`, { method: "POST" });
   const location = new URL(start.headers.get("location")!, upstream.url);
   location.searchParams.set("digest", digest);
-  const put = await fetch(location, { method: "PUT", body: bytes, headers: { "content-type": "application/octet-stream" } });
+  const put = await fetch(location, { method: "PUT", body: new Uint8Array(bytes), headers: { "content-type": "application/octet-stream" } });
   if (put.status !== 201) throw new Error(`blob upload: ${put.status} ${await put.text()}`);
   return { mediaType, digest, size: bytes.byteLength };
 }

@@ -3,6 +3,7 @@
 // staleness. And mirrors: a dead first mirror costs one connection attempt per
 // back-off, not one per request. Compiled binaries, Debian's docker-registry.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createPodman } from "../../helpers/clients.ts";
 import { makeImage, type GeneratedImage } from "../../helpers/oci-image.ts";
 import { resetter, type Standin } from "../../helpers/standins.ts";
 import { makeTempDir, type TempDir } from "../../helpers/tmp.ts";
@@ -44,6 +45,10 @@ describe("a chain: edge B → regional A → upstream", () => {
     expect(answer.headers.get("docker-content-digest")).toBe(image.digests.manifest);
     const layer = await get(b, `/v2/hub/app/web/blobs/${image.digests.layers[0]}`);
     expect(layer.body.equals(image.layers[0]!.bytes)).toBe(true);
+    // A real client through both levels: podman, with B as the registries.conf mirror of the upstream.
+    const podman = createPodman({ dir: `${work.path}/podman-chain`, mirrors: [{ location: upstream.host, mirrors: [`${b.host}/hub`] }] });
+    await podman.pull(`${upstream.host}/app/web:v1`);
+    expect(await podman.imageDigest(`${upstream.host}/app/web:v1`)).toBe(image.digests.manifest);
     await a.waitForLog(/"msg":"request".*"path":"\/v2\/up\/app\/web\/manifests\/v1"/);
     // B's log shows how the level below answered.
     const atB = await b.waitForLog(/"msg":"request".*"path":"\/v2\/hub\/app\/web\/manifests\/v1"/);
