@@ -34,7 +34,10 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const database = openDatabase(platform.openSqlite(store.paths.database));
   let services = buildServices({ resolved, store, db: database.db, log, now });
   services.prefetcher.start();
-  const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: services.adminGate }); // operator (issue 15)
+  // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
+  const mirrorOpen = services.metrics.gauge("regcache_upstream_mirror_open", "1 while a mirror is skipped after a failure (its circuit is open), by upstream and mirror");
+  const mirrorSkipped = (upstream: string, mirror: string) => mirrorOpen.get({ upstream, mirror }) === 1;
+  const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: services.adminGate, mirrorSkipped }); // operator (issue 15)
   // The app reads the services through `services` at each request, so a reload swaps them
   // for new requests while those in flight keep the repositories they already resolved.
   const app = createApp({

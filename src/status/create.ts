@@ -16,6 +16,8 @@ export interface OperatorOptions {
   /** The blob store's tmp dir, where /readyz tries a write. */
   tmpDir: string;
   version: string;
+  /** Is a mirror of an upstream skipped right now (the cache's circuit)? */
+  mirrorSkipped?: (upstream: string, mirrorUrl: string) => boolean;
   /** The admin API's access rule; used unless server.status_public. */
   adminGate: Gate;
 }
@@ -27,7 +29,7 @@ export function createOperator(o: OperatorOptions): OperatorSurface & { readines
   const configured = (config: Config, adminGate: Gate) => {
     // storage.max_size is not in the config yet; when a quota lands, the bar is drawn against it.
     const maxSize = (config.storage as { max_size?: number }).max_size;
-    const source = liveStatusSource({ db: o.db, recorder, upstreams: config.upstream, storagePath: config.storage.path, maxSize });
+    const source = liveStatusSource({ db: o.db, recorder, upstreams: config.upstream, storagePath: config.storage.path, maxSize, mirrorSkipped: o.mirrorSkipped });
     return {
       config,
       names: new Set(config.upstream.map((u) => u.name)),

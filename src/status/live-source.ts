@@ -14,7 +14,9 @@ const IMAGE_ROWS = 100;
 export interface LiveSourceOptions {
   db: Db;
   recorder: StatusRecorder;
-  upstreams: readonly { name: string; url: string }[];
+  upstreams: readonly { name: string; url: string; mirrors?: readonly { url: string }[] }[];
+  /** Is this mirror of this upstream skipped right now (its circuit open)? */
+  mirrorSkipped?: (upstream: string, mirrorUrl: string) => boolean;
   storagePath: string;
   /** storage.max_size in bytes, when the config has it. */
   maxSize?: number;
@@ -37,7 +39,8 @@ export function liveStatusSource(o: LiveSourceOptions): StatusSource {
         const a = o.recorder.activity(u.name);
         const hour = a.series.sum(60, now);
         const state = a.lastFailure && (a.lastSuccess === undefined || a.lastFailure.time >= a.lastSuccess) ? "down" : a.lastSuccess !== undefined ? "up" : "unknown";
-        return { name: u.name, origin: originOf(u.url), state, lastSuccess: a.lastSuccess, lastFailure: a.lastFailure, requests: hour.requests, stale: hour.stale, failures: hour.failures };
+        const mirrors = (u.mirrors ?? []).map((m) => ({ origin: originOf(m.url), skipped: o.mirrorSkipped?.(u.name, m.url) ?? false }));
+        return { name: u.name, origin: originOf(u.url), mirrors, state, lastSuccess: a.lastSuccess, lastFailure: a.lastFailure, requests: hour.requests, stale: hour.stale, failures: hour.failures };
       });
     },
     disk,

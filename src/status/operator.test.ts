@@ -121,3 +121,20 @@ describe("readiness", () => {
     database = openDatabase(bunPlatform.openSqlite(join(dir, "regcache.db")));
   });
 });
+
+describe("mirrors on the status page", () => {
+  it("lists each mirror under its upstream, marked while the cache skips it", async () => {
+    const config = parseConfigText(
+      `[storage]\npath = ${JSON.stringify(dir)}\n[[upstream]]\nname = "up"\nurl = "https://registry.example"\nmirrors = [{ url = "https://hub1.example:5000" }, { url = "https://hub2.example" }]\n`,
+      "test.toml",
+    );
+    const o = createOperator({ config, db: database.db, tmpDir: dir, version: "test", adminGate: adminAccess({ trustedProxies: [] }), mirrorSkipped: (_u, m) => m === "https://hub1.example:5000" });
+    const json = (await (await page(o, LOOPBACK, {}, "?format=json")).json()) as { upstreams: { mirrors: unknown }[] };
+    expect(json.upstreams[0]!.mirrors).toEqual([
+      { origin: "https://hub1.example:5000", skipped: true },
+      { origin: "https://hub2.example", skipped: false },
+    ]);
+    const html = await (await page(o)).text();
+    expect(html).toContain('data-skipped="true">mirror https://hub1.example:5000 (skipped after a failure)');
+  });
+});

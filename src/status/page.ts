@@ -10,7 +10,7 @@ import type { DiskUse, ImageRow, StatusSnapshot } from "./source.ts";
 function upstreamsPanel(s: StatusSnapshot): Html {
   const rows = s.upstreams.map(
     (u) => html`<tr class="upstream" data-upstream="${u.name}" data-state="${u.state}">
-<td>${u.name}<div class="muted">${u.origin}</div></td><td><span class="state state-${u.state}">${u.state}</span></td>
+<td>${u.name}<div class="muted">${u.origin}</div>${u.mirrors.map((m) => html`<div class="muted mirror" data-skipped="${String(m.skipped)}">mirror ${m.origin}${m.skipped ? " (skipped after a failure)" : ""}</div>`)}</td><td><span class="state state-${u.state}">${u.state}</span></td>
 <td>${ago(u.lastSuccess, s.generatedAt)}</td>
 <td>${u.lastFailure ? html`${ago(u.lastFailure.time, s.generatedAt)} <span class="failure">${u.lastFailure.failure}</span>` : "never"}</td>
 <td class="num">${u.requests}</td><td class="num">${u.stale}</td><td class="num">${u.failures}</td></tr>`,

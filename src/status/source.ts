@@ -19,6 +19,8 @@ export interface UpstreamHealth {
   state: "up" | "down" | "unknown";
   lastSuccess?: number;
   lastFailure?: { time: number; failure: string };
+  /** Its mirrors, in the order they are tried; `skipped` while a mirror's circuit is open after a failure. */
+  mirrors: { origin: string; skipped: boolean }[];
   /** Over the last hour. */
   requests: number;
   stale: number;
