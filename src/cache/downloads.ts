@@ -56,7 +56,7 @@ export class BlobDownloads {
         // A failing bookkeeping write (a closing database) is logged, never an unhandled rejection:
         // the file is in the store, and the next start or the prefetch sweep records it.
         try {
-          db.transaction(() => recordBlob(db, digest, size, ensureRepository(db, target.localName), now()));
+          this.record(target, digest, size);
         } catch (e) {
           log.error("blob stored but not recorded", { upstream: target.upstream, digest, error: String(e) });
           return;
@@ -83,6 +83,12 @@ export class BlobDownloads {
       metrics.inflight.set(this.active.size);
     });
     return d;
+  }
+
+  /** Records a verified file of the store as `target`'s blob: its first write may create the repository row. */
+  record(target: Target, digest: string, size: number): void {
+    const { db, now } = this.deps;
+    db.transaction(() => recordBlob(db, digest, size, ensureRepository(db, target.localName), now()));
   }
 
   /** The download of `digest` from `upstream` in progress, if any. */

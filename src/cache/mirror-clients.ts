@@ -6,6 +6,11 @@ import type { Metrics } from "../telemetry/metrics.ts";
 import { mirroredClient } from "../upstream/mirrors.ts";
 import type { UpstreamClient } from "../upstream/index.ts";
 
+/** The gauge of mirror circuits: 1 while a mirror is skipped. The status page reads it too. */
+export function mirrorOpenGauge(metrics: Metrics) {
+  return metrics.gauge("regcache_upstream_mirror_open", "1 while a mirror is skipped after a failure (its circuit is open), by upstream and mirror");
+}
+
 export function clientWithMirrors(
   s: UpstreamSettings,
   remoteNamespace: string,
@@ -14,7 +19,7 @@ export function clientWithMirrors(
 ): UpstreamClient {
   const origin = build(s);
   if (!s.mirrors?.length) return origin;
-  const open = deps.metrics.gauge("regcache_upstream_mirror_open", "1 while a mirror is skipped after a failure (its circuit is open), by upstream and mirror");
+  const open = mirrorOpenGauge(deps.metrics);
   // Names reach the client with the upstream's remote_namespace; each mirror has its own.
   const bare = (repo: string) => (remoteNamespace && repo.startsWith(`${remoteNamespace}/`) ? repo.slice(remoteNamespace.length + 1) : repo);
   const mirrors = s.mirrors.map((m) => {

@@ -5,8 +5,6 @@ import type { BlobStore } from "../blobstore/store.ts";
 import type { Config } from "../config/schema.ts";
 import type { UpstreamSettings } from "../config/resolve.ts";
 import type { Db } from "../db/client.ts";
-import { recordBlob } from "../db/queries/blobs.ts";
-import { ensureRepository } from "../db/queries/repositories.ts";
 import { MANIFEST_TYPES } from "../oci/media-types.ts";
 import type { TagGuard } from "../repository/guard.ts";
 import type { Repository } from "../repository/types.ts";
@@ -26,6 +24,7 @@ import { nsNamesOf, resolveTarget, type Target } from "./targets.ts";
 import { Denied } from "../repository/errors.ts";
 
 export type { BodyFilter, ManifestOutcome, Target };
+export { mirrorOpenGauge } from "./mirror-clients.ts";
 
 /** A job or a request names an upstream that is not (or no longer) configured. */
 export class UnknownUpstream extends Error {
@@ -151,7 +150,7 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
         // one without a row was promoted just before a crash. Keep it rather than fetch it again.
         const onDisk = ctx.downloads.find(target.upstream, digest) ? undefined : await deps.store.size(digest);
         if (onDisk !== undefined) {
-          deps.db.transaction(() => recordBlob(deps.db, digest, onDisk, ensureRepository(deps.db, target.localName), deps.now()));
+          ctx.downloads.record(target, digest, onDisk);
           return { size: onDisk, started: false };
         }
         const started = ctx.downloads.find(target.upstream, digest) === undefined;

@@ -12,6 +12,7 @@ import { startUploadSweep } from "../registry/upload-sweep.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { VERSION } from "../version.ts";
 import { createOperator } from "../status/create.ts"; // operator (issue 15)
+import { mirrorOpenGauge } from "../cache/service.ts";
 import { buildServices } from "./services.ts";
 
 export interface Running {
@@ -35,7 +36,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   let services = buildServices({ resolved, store, db: database.db, log, now });
   services.prefetcher.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
-  const mirrorOpen = services.metrics.gauge("regcache_upstream_mirror_open", "1 while a mirror is skipped after a failure (its circuit is open), by upstream and mirror");
+  const mirrorOpen = mirrorOpenGauge(services.metrics);
   const mirrorSkipped = (upstream: string, mirror: string) => mirrorOpen.get({ upstream, mirror }) === 1;
   const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: services.adminGate, mirrorSkipped }); // operator (issue 15)
   // The app reads the services through `services` at each request, so a reload swaps them
