@@ -79,7 +79,6 @@ export async function selectImages(entries: SourceEntry[], refs: readonly string
   if (!indexEntry) throw new BundleInvalid("no index.json (an interrupted copy?)");
   const bytes = await small(indexEntry);
   const index = parseIndex(bytes);
-  const raw = JSON.parse(bytes.toString()) as { manifests: unknown[] };
   const chosen = index.entries.filter((e) => refs.includes(e.annotations[REF_NAME] ?? ""));
   const unknown = refs.filter((r) => !chosen.some((e) => e.annotations[REF_NAME] === r));
   if (unknown.length) throw new BundleInvalid(`the bundle holds no ${unknown.join(", ")}`);
@@ -100,7 +99,7 @@ export async function selectImages(entries: SourceEntry[], refs: readonly string
     for (const b of parsed.blobs) wanted.add(`blobs/${b.digest.replace(":", "/")}`);
   };
   for (const e of chosen) await walk(e.digest);
-  const trimmed = Buffer.from(JSON.stringify({ ...raw, manifests: chosen }));
+  const trimmed = Buffer.from(JSON.stringify({ ...index.document, manifests: chosen }));
   const newIndex: SourceEntry = { name: "index.json", size: trimmed.byteLength, read: () => Readable.from([trimmed]) };
   return [...entries.filter((e) => e.name === "oci-layout" || wanted.has(e.name)), newIndex];
 }

@@ -2,6 +2,7 @@
 // `blobs/<alg>/<hex>`. index.json names each image as clients pull it from
 // regcache (org.opencontainers.image.ref.name), the cached repository it
 // belongs to, and when it was exported (so an import can date its tags).
+import { shapeProblem } from "../oci/json-depth.ts";
 import { OCI_INDEX } from "../oci/media-types.ts";
 
 export const REF_NAME = "org.opencontainers.image.ref.name";
@@ -24,6 +25,8 @@ export interface IndexEntry {
 export interface BundleIndex {
   entries: IndexEntry[];
   exportedAt: number | undefined;
+  /** index.json as parsed, for writing a trimmed copy that keeps its other fields. */
+  document: Record<string, unknown>;
 }
 
 export function blobName(digest: string): string {
@@ -50,6 +53,9 @@ export class BundleInvalid extends Error {
 
 export function parseIndex(bytes: Uint8Array): BundleIndex {
   let doc: { manifests?: unknown; annotations?: Record<string, unknown> };
+  // A bundle is brought in from outside: its index.json gets the same bound on nesting as a manifest.
+  const problem = shapeProblem(bytes);
+  if (problem) throw new BundleInvalid(`index.json ${problem}`);
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
@@ -62,5 +68,5 @@ export function parseIndex(bytes: Uint8Array): BundleIndex {
   });
   const at = doc.annotations?.[EXPORTED_AT];
   const exportedAt = typeof at === "string" && !Number.isNaN(Date.parse(at)) ? Date.parse(at) : undefined;
-  return { entries, exportedAt };
+  return { entries, exportedAt, document: doc };
 }
