@@ -6,13 +6,13 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { skopeoCopy } from "../../helpers/clients.ts";
-import { makeImage, makeIndex, type GeneratedImage, type GeneratedIndex } from "../../helpers/oci-image.ts";
+import type { GeneratedImage, GeneratedIndex } from "../../helpers/oci-image.ts";
 import { runCommand } from "../../helpers/processes.ts";
 import { makeTempDir, type TempDir } from "../../helpers/tmp.ts";
-import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
+import type { UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import { BINARY, type RegcacheProcess } from "../regcache-process.ts";
-import { isStored, seed } from "../prefetch/setup.ts";
-import { airGapped, appliance, bodyOffset, cli, manifestVia } from "./setup.ts";
+import { isStored } from "../prefetch/setup.ts";
+import { airGapped, appliance, bodyOffset, cli, manifestVia, upstreamWithTwoImages } from "./setup.ts";
 
 const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
 
@@ -33,11 +33,7 @@ describe("importing a damaged bundle", () => {
 
   beforeAll(async () => {
     work = makeTempDir();
-    upstream = await startUpstreamRegistry({ dir: `${work.path}/upstream` });
-    app = makeImage({ layers: 2, layerSize: 256 * 1024 });
-    multi = makeIndex({ layers: 2, layerSize: 128 * 1024 });
-    await seed(upstream, work.path, "org/app", { "1.2": app });
-    await seed(upstream, work.path, "org/multi", { v1: multi });
+    ({ upstream, app, multi } = await upstreamWithTwoImages(work.path));
     a = await appliance(upstream.url);
     bundle = join(work.path, "bundle.tar");
     const list = join(work.path, "images.txt");

@@ -6,13 +6,12 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createPodman, inspectRaw, skopeoCopy } from "../../helpers/clients.ts";
-import { makeImage, makeIndex, type GeneratedImage, type GeneratedIndex } from "../../helpers/oci-image.ts";
+import type { GeneratedImage, GeneratedIndex } from "../../helpers/oci-image.ts";
 import { runCommand } from "../../helpers/processes.ts";
 import { makeTempDir, useTempDir, type TempDir } from "../../helpers/tmp.ts";
-import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
+import type { UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import type { RegcacheProcess } from "../regcache-process.ts";
-import { seed } from "../prefetch/setup.ts";
-import { airGapped, appliance, cli, manifestVia } from "./setup.ts";
+import { airGapped, appliance, cli, manifestVia, upstreamWithTwoImages } from "./setup.ts";
 
 describe("export on A, import on an air-gapped B", () => {
   let work: TempDir;
@@ -25,11 +24,7 @@ describe("export on A, import on an air-gapped B", () => {
 
   beforeAll(async () => {
     work = makeTempDir();
-    upstream = await startUpstreamRegistry({ dir: `${work.path}/upstream` });
-    app = makeImage({ layers: 2, layerSize: 256 * 1024 });
-    multi = makeIndex({ layers: 2, layerSize: 128 * 1024 });
-    await seed(upstream, work.path, "org/app", { "1.2": app });
-    await seed(upstream, work.path, "org/multi", { v1: multi });
+    ({ upstream, app, multi } = await upstreamWithTwoImages(work.path));
     a = await appliance(upstream.url);
     b = await airGapped();
     bundle = join(work.path, "bundle.tar");

@@ -6,6 +6,9 @@ import { freePort } from "../../helpers/ports.ts";
 import { runCommand, type RunResult } from "../../helpers/processes.ts";
 import { BINARY, startRegcache, type RegcacheProcess } from "../regcache-process.ts";
 import { ACCEPT_MANIFESTS, upstreamToml } from "../prefetch/setup.ts";
+import { makeImage, makeIndex, type GeneratedImage, type GeneratedIndex } from "../../helpers/oci-image.ts";
+import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
+import { seed } from "../prefetch/setup.ts";
 
 export const UPSTREAM = "quay.io";
 
@@ -35,4 +38,14 @@ export function bodyOffset(tarPath: string, digest: string): number {
   const at = bytes.indexOf(name);
   if (at < 0 || at % 512 !== 0) throw new Error(`${digest} is not in ${tarPath}`);
   return at + 512;
+}
+
+/** The upstream of the round-trip tests: quay.io's org/app:1.2 (an image) and org/multi:v1 (a two-platform index). */
+export async function upstreamWithTwoImages(workDir: string): Promise<{ upstream: UpstreamRegistry; app: GeneratedImage; multi: GeneratedIndex }> {
+  const upstream = await startUpstreamRegistry({ dir: `${workDir}/upstream` });
+  const app = makeImage({ layers: 2, layerSize: 256 * 1024 });
+  const multi = makeIndex({ layers: 2, layerSize: 128 * 1024 });
+  await seed(upstream, workDir, "org/app", { "1.2": app });
+  await seed(upstream, workDir, "org/multi", { v1: multi });
+  return { upstream, app, multi };
 }
