@@ -7,6 +7,7 @@ import { InvalidImageRef, PrefetchNotFound, UnknownUpstream } from "../prefetch/
 import { ImageIncomplete, ImageUnavailable } from "../bundle/context.ts";
 import { BundleInvalid } from "../bundle/layout.ts";
 import { TarFormatError } from "../bundle/tar.ts";
+import { ScrubNotFound, ScrubRunning } from "../scrub/errors.ts";
 
 /** A client error of the admin API (400, 404, 405, 409) raised by the API layer itself (bad query, bad body). */
 export class ApiError extends Error {
@@ -41,6 +42,8 @@ const TABLE: Row[] = [
   [P.PolicyDuplicate, 409, (e: P.PolicyDuplicate) => ({ uuid: e.existing })],
   [P.PolicyUuidTaken, 409],
   [P.TagPolicyProtected, 409, (e: P.TagPolicyProtected) => ({ policy: e.policy })],
+  [ScrubRunning, 409, (e: ScrubRunning) => ({ run: e.run })],
+  [ScrubNotFound, 404],
 ];
 
 /** The answer for a client error, or undefined for anything else (a 500, logged). */

@@ -8,9 +8,12 @@
 //   │           └── ab12…ef    verified content, named by its digest; never partial
 //   ├── uploads/
 //   │   └── <uuid>             a client's upload in progress (PATCH appends here)
-//   └── tmp/
-//       └── <random>           upstream downloads and finishing uploads, renamed
-//                              into blobs/ only after the digest matched
+//   ├── tmp/
+//   │   └── <random>           upstream downloads and finishing uploads, renamed
+//   │                          into blobs/ only after the digest matched
+//   └── quarantine/            blobs the scrub found corrupt, moved out of blobs/ for an
+//       ├── <time>-sha256-<hex>       operator to look at (src/scrub/); never served,
+//       └── <time>-sha256-<hex>.json  what was expected and found, who used it
 //
 // Everything under blobs/ is written by rename from tmp/ on the same
 // filesystem, so a crash leaves either the whole verified file or nothing.
@@ -23,6 +26,7 @@ export interface StorePaths {
   blobs: string;
   uploads: string;
   tmp: string;
+  quarantine: string;
 }
 
 export function storePaths(root: string): StorePaths {
@@ -32,6 +36,7 @@ export function storePaths(root: string): StorePaths {
     blobs: join(root, "blobs"),
     uploads: join(root, "uploads"),
     tmp: join(root, "tmp"),
+    quarantine: join(root, "quarantine"),
   };
 }
 

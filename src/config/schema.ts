@@ -6,6 +6,7 @@ import { cidr, duration, listenAddress, size } from "./fields.ts";
 import { upstreamSection } from "./upstream.ts";
 import { prefetchSection, unknownPrefetchUpstream } from "./prefetch.ts";
 import { squidSection } from "./squid.ts";
+import { scrubKeys } from "./scrub.ts";
 
 const serverSection = v.strictObject({
   /** Address to listen on. Default ":5000" (all interfaces, port 5000). */
@@ -46,6 +47,7 @@ const storageSection = v.strictObject({
   /** Upload sessions with no PATCH or PUT for this long are removed with their bytes.
    *  Default "24h"; "0s" never expires them. */
   upload_expiry: v.optional(duration(), "24h"),
+  ...scrubKeys,
 });
 
 export const configSchema = v.pipe(

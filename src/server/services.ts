@@ -8,6 +8,7 @@ import { createAdminApi } from "../api/app.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
 import { bundleRoutes } from "../api/bundles.ts";
+import { scrubRoutes } from "../api/scrub.ts";
 import { createBundles } from "../bundle/service.ts";
 import type { BlobStore } from "../blobstore/store.ts";
 import { UploadFiles } from "../blobstore/uploads.ts";
@@ -23,6 +24,8 @@ import { listReferrers } from "../registry/listing.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { Metrics } from "../telemetry/metrics.ts";
 import type { UpstreamClient } from "../upstream/index.ts";
+import { createScrubber, type Scrubber } from "../scrub/service.ts";
+import type { ScrubRuns } from "../scrub/runs.ts";
 import { repositoryResolver } from "./repositories.ts";
 
 export interface ServiceDeps {
@@ -35,6 +38,8 @@ export interface ServiceDeps {
   metrics?: Metrics;
   /** Tests inject fake upstream clients; default: the real one. */
   createClient?: (settings: UpstreamSettings) => UpstreamClient;
+  /** The scrub's run state, kept across reloads so only one scrub ever runs; default: a new one. */
+  scrubRuns?: ScrubRuns;
 }
 
 export interface Services {
@@ -44,6 +49,8 @@ export interface Services {
   pullThrough: PullThrough;
   /** Not started: the caller starts it once it is ready to serve. */
   prefetcher: Prefetcher;
+  /** Not started: the caller starts its schedule with the prefetcher's. */
+  scrub: Scrubber;
   /** Who may use the admin API (and, unless status_public, the status page). */
   adminGate: (request: Request, client: ClientInfo | undefined) => Response | undefined;
   /** createApp's options, less the platform, the log and the metrics. */
@@ -71,9 +78,22 @@ export function buildServices(deps: ServiceDeps): Services {
     createClient: deps.createClient,
   });
   const prefetcher = createPrefetcher({ config, db, log, metrics, now, queue, pullThrough });
+  const scrub = createScrubber({
+    db,
+    store,
+    log,
+    metrics,
+    schedule: config.storage.scrub_schedule,
+    rate: config.storage.scrub_rate,
+    upstreams: config.upstream.map((u) => u.name),
+    // Cached blobs the scrub removed are queued at once while the upstream is up, rather than at the next sweep.
+    refetch: () => void prefetcher.api.sweep(),
+    runs: deps.scrubRuns,
+  });
   const admin = createAdminApi({ registry, log, metrics }, [
     immutabilityRoutes(immutability),
     prefetchRoutes(() => prefetcher.api),
+    scrubRoutes(() => scrub),
     bundleRoutes(createBundles({ db, store, pullThrough, log, now, guard: immutability.guard, maxManifestBytes: config.server.max_manifest_size, ttlOf: (name) => config.upstream.find((u) => u.name === name)?.ttl ?? 0 })),
   ]);
   const gate = adminAccess({ token: resolved.adminToken, trustedProxies: config.server.trusted_proxies });
@@ -84,6 +104,7 @@ export function buildServices(deps: ServiceDeps): Services {
     immutability,
     pullThrough,
     prefetcher,
+    scrub,
     adminGate: gate,
     http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] },
   };

@@ -13,6 +13,7 @@ import type { Logger } from "../telemetry/log.ts";
 import { VERSION } from "../version.ts";
 import { createOperator } from "../status/create.ts"; // operator (issue 15)
 import { mirrorOpenGauge } from "../cache/service.ts";
+import { ScrubRuns } from "../scrub/runs.ts";
 import { buildServices } from "./services.ts";
 
 export interface Running {
@@ -33,8 +34,11 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const store = new BlobStore(config.storage.path);
   await store.init();
   const database = openDatabase(platform.openSqlite(store.paths.database));
-  let services = buildServices({ resolved, store, db: database.db, log, now });
+  // One scrub at a time, whatever reloads happen while it runs.
+  const scrubRuns = new ScrubRuns();
+  let services = buildServices({ resolved, store, db: database.db, log, now, scrubRuns });
   services.prefetcher.start();
+  services.scrub.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
   const mirrorOpen = mirrorOpenGauge(services.metrics);
   const mirrorSkipped = (upstream: string, mirror: string) => mirrorOpen.get({ upstream, mirror }) === 1;
@@ -64,10 +68,12 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
     const old = services;
-    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics });
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, scrubRuns });
     services = fresh;
     config = c;
     fresh.prefetcher.start();
+    await old.scrub.stop();
+    fresh.scrub.start();
     operator.reconfigure(c, fresh.adminGate);
     stopUploadSweep();
     stopUploadSweep = startUploadSweep(fresh.registry, c.storage.upload_expiry, log);
@@ -89,6 +95,9 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
         log.warn("grace period over; cutting remaining transfers", {});
         await server.stop(true);
       }
+      // A running scrub stops between two chunks; the next one starts from the beginning.
+      await services.scrub.stop();
+      await scrubRuns.stop();
       // Unfinished jobs stay queued in SQLite and resume at the next start.
       await services.prefetcher.stop(1_000);
       await services.pullThrough.close(1_000);

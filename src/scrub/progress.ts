@@ -1,0 +1,52 @@
+// What a scrub run reports, as the admin API answers it and `regcache scrub` shows it.
+
+export type BlobOwner = "cached" | "local" | "unreferenced";
+
+export interface ScrubFinding {
+  digest: string;
+  /** The size its row records. */
+  size: number;
+  /** "corrupt": the file's bytes do not hash to its digest (or its size differs);
+   *  "missing": the row has no file. */
+  problem: "corrupt" | "missing";
+  /** "local" when a local (pushed) repository uses it: it cannot be fetched again and an
+   *  operator has to push it again. "cached": the next pull or the prefetcher fetches it
+   *  from the upstream. "unreferenced": nobody uses it (garbage collection's). */
+  owner: BlobOwner;
+  /** Corrupt only: what the file holds instead. */
+  found?: { digest: string; size: number };
+  /** Which repositories use it: the manifests that reference it and their tags. */
+  users: { repository: string; local: boolean; manifests: { digest: string; tags: string[] }[] }[];
+  /** Manifests left off the list (a shared base layer can have thousands). */
+  more_users: number;
+  /** What the run did; a dry run says what it would have done. */
+  action: "quarantined" | "row-removed" | "would-quarantine" | "would-remove-row";
+  /** Where the bad file went, relative to storage.path. */
+  quarantine_path?: string;
+}
+
+export interface ScrubProgress {
+  id: string;
+  dry_run: boolean;
+  /** "schedule" (storage.scrub_schedule) or "api" (`regcache scrub`). */
+  trigger: "schedule" | "api";
+  state: "running" | "done" | "failed" | "stopped";
+  started: string;
+  finished: string | null;
+  /** Bytes per second the run reads at most (storage.scrub_rate). */
+  rate: number;
+  /** Blob rows and their bytes when the run started. */
+  total_blobs: number;
+  total_bytes: number;
+  checked_blobs: number;
+  checked_bytes: number;
+  corrupt: number;
+  missing: number;
+  /** The first MAX_FINDINGS findings; the counts above count them all. */
+  findings: ScrubFinding[];
+  /** Cached blobs removed by this run were queued for the prefetcher (its sweep ran). */
+  refetch_queued: boolean;
+  error?: string;
+}
+
+export const MAX_FINDINGS = 1000;

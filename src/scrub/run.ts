@@ -1,0 +1,128 @@
+// One scrub run: every blob row, in digest order and in pages, is re-hashed at the
+// configured rate. A bad blob (bytes that do not match, or no file at all) loses its row
+// first — from then on no repository serves it and the prefetch sweep sees it missing —
+// and a corrupt file is then moved to quarantine/. A dry run reads and reports the same
+// but changes nothing.
+import type { BlobStore } from "../blobstore/store.ts";
+import type { Db } from "../db/client.ts";
+import { blobPage, blobRowExists, blobTotals, forgetBlob } from "../db/queries/scrub.ts";
+import { parseDigest } from "../oci/digest.ts";
+import type { TokenBucket } from "../prefetch/token-bucket.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { hashAtRate } from "./hash-at-rate.ts";
+import type { ScrubMetrics } from "./metrics.ts";
+import { MAX_FINDINGS, type ScrubFinding, type ScrubProgress } from "./progress.ts";
+import { quarantine } from "./quarantine.ts";
+import { describeUsers, usersOf } from "./users.ts";
+
+export interface RunDeps {
+  db: Db;
+  store: BlobStore;
+  log: Logger;
+  metrics: ScrubMetrics;
+  bucket: TokenBucket;
+  /** Names of the configured upstreams (which repositories are cached). */
+  upstreams: readonly string[];
+  signal: AbortSignal;
+  /** Queues what cached images now miss (the prefetch sweep); called once after a repair run that removed cached blobs. */
+  refetch: () => void;
+}
+
+const PAGE = 500;
+
+/** Runs the scrub, updating `p` as it goes (the admin API reads it while it runs). */
+export async function runScrub(deps: RunDeps, p: ScrubProgress): Promise<void> {
+  const { db } = deps;
+  const totals = blobTotals(db);
+  p.total_blobs = totals.blobs;
+  p.total_bytes = totals.bytes;
+  let removedCached = false;
+  let after: string | undefined;
+  for (;;) {
+    const page = blobPage(db, PAGE, after);
+    if (page.length === 0) break;
+    for (const row of page) {
+      const finding = await checkOne(deps, p, row.digest, row.size);
+      if (finding) {
+        record(p, finding);
+        if (finding.owner === "cached" && !p.dry_run) removedCached = true;
+      }
+      p.checked_blobs++;
+      deps.metrics.blobs.inc();
+    }
+    after = page.at(-1)!.digest;
+  }
+  if (removedCached) {
+    deps.refetch();
+    p.refetch_queued = true;
+  }
+}
+
+function record(p: ScrubProgress, f: ScrubFinding): void {
+  if (f.problem === "corrupt") p.corrupt++;
+  else p.missing++;
+  if (p.findings.length < MAX_FINDINGS) p.findings.push(f);
+}
+
+async function checkOne(deps: RunDeps, p: ScrubProgress, digest: string, size: number): Promise<ScrubFinding | undefined> {
+  const parsed = parseDigest(digest);
+  if (!parsed) return undefined; // rows are written only for validated digests
+  const path = deps.store.path(digest);
+  let hashed: Awaited<ReturnType<typeof hashAtRate>> | undefined;
+  try {
+    hashed = await hashAtRate(path, parsed.algorithm, {
+      bucket: deps.bucket,
+      signal: deps.signal,
+      onBytes: (n) => {
+        p.checked_bytes += n;
+        deps.metrics.bytes.inc({}, n);
+      },
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  if (hashed && hashed.digest === digest && hashed.bytes === size) return undefined;
+  // Removed meanwhile (a local delete, garbage collection): not a problem of the store.
+  if (!blobRowExists(deps.db, digest)) return undefined;
+  const { owner, users, more } = usersOf(deps.db, digest, deps.upstreams);
+  const base = { digest, size, owner, users, more_users: more };
+  if (!hashed) return missing(deps, p, base);
+  const note = { ...base, problem: "corrupt" as const, found: { digest: hashed.digest, size: hashed.bytes } };
+  if (p.dry_run) return { ...note, action: "would-quarantine" };
+  // The row goes first, so that no request is handed the file from here on; a download
+  // that stores the blob again after this puts a new file (a new inode) in its place,
+  // which quarantine() leaves alone.
+  forgetBlob(deps.db, digest);
+  const moved = await quarantine(deps.store.paths, digest, hashed.identity, note, new Date());
+  deps.metrics.found.inc({ problem: "corrupt", owner });
+  const finding: ScrubFinding = { ...note, action: "quarantined", ...(moved ? { quarantine_path: moved } : {}) };
+  logFinding(deps.log, finding);
+  return finding;
+}
+
+function missing(deps: RunDeps, p: ScrubProgress, base: Omit<ScrubFinding, "problem" | "action">): ScrubFinding {
+  if (p.dry_run) return { ...base, problem: "missing", action: "would-remove-row" };
+  forgetBlob(deps.db, base.digest);
+  deps.metrics.found.inc({ problem: "missing", owner: base.owner });
+  const finding: ScrubFinding = { ...base, problem: "missing", action: "row-removed" };
+  logFinding(deps.log, finding);
+  return finding;
+}
+
+function logFinding(log: Logger, f: ScrubFinding): void {
+  const fields = {
+    digest: f.digest,
+    size: f.size,
+    problem: f.problem,
+    owner: f.owner,
+    ...(f.found ? { found_digest: f.found.digest, found_size: f.found.size } : {}),
+    ...(f.quarantine_path ? { quarantine_path: f.quarantine_path } : {}),
+    used_by: describeUsers(f.users, f.more_users),
+  };
+  if (f.owner === "local") {
+    // Nobody can fetch it again: say loudly which images are broken until it is pushed again.
+    log.error(`scrub found a ${f.problem} blob of a local repository; it is no longer served, push it again`, fields);
+  } else {
+    log.warn(`scrub found a ${f.problem} blob; it is no longer served${f.owner === "cached" ? " and will be fetched again from its upstream" : ""}`, fields);
+  }
+}
