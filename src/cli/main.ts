@@ -11,6 +11,7 @@ import { policyCommand, POLICY_USAGE } from "./policy.ts";
 import { prefetchCommand, PREFETCH_USAGE } from "./prefetch.ts";
 import { exportCommand, EXPORT_USAGE } from "./export.ts";
 import { importCommand, IMPORT_USAGE } from "./import.ts";
+import { scrubCommand, SCRUB_USAGE } from "./scrub.ts";
 import { serve } from "./serve.ts";
 import { squid } from "./squid-command.ts";
 
@@ -24,6 +25,7 @@ commands:
   ${POLICY_USAGE}
   ${EXPORT_USAGE}
   ${IMPORT_USAGE}
+  ${SCRUB_USAGE}
   squid config|store-id|icap     the Squid kit for CDN layer caching (docs/squid.md)
   version                        print the version
 
@@ -53,6 +55,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await exportCommand(rest, io);
       case "import":
         return await importCommand(rest, io);
+      case "scrub":
+        return await scrubCommand(rest, io);
       case "version":
       case "--version":
         io.stdout.write(`regcache ${VERSION} (${io.platform.runtime})\n`);

@@ -11,9 +11,9 @@ import type { TokenBucket } from "../prefetch/token-bucket.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { hashAtRate } from "./hash-at-rate.ts";
 import type { ScrubMetrics } from "./metrics.ts";
-import { MAX_FINDINGS, type ScrubFinding, type ScrubProgress } from "./progress.ts";
+import { describeUsers, MAX_FINDINGS, type ScrubFinding, type ScrubProgress } from "./progress.ts";
 import { quarantine } from "./quarantine.ts";
-import { describeUsers, usersOf } from "./users.ts";
+import { usersOf } from "./users.ts";
 
 export interface RunDeps {
   db: Db;

@@ -12,14 +12,3 @@ export function usersOf(db: Db, digest: string, upstreams: readonly string[]): {
   const owner: BlobOwner = marked.some((u) => u.local) ? "local" : marked.length > 0 ? "cached" : "unreferenced";
   return { owner, users: marked, more };
 }
-
-/** "local/app@sha256:… (v1, latest)", for log lines and the command line. */
-export function describeUsers(users: ScrubFinding["users"], more: number): string[] {
-  const out: string[] = [];
-  for (const u of users) {
-    if (u.manifests.length === 0) out.push(u.repository);
-    for (const m of u.manifests) out.push(`${u.repository}@${m.digest}${m.tags.length ? ` (${m.tags.join(", ")})` : ""}`);
-  }
-  if (more > 0) out.push(`and ${more} more manifest(s)`);
-  return out;
-}
