@@ -5,7 +5,7 @@
 // but changes nothing.
 import type { BlobStore } from "../blobstore/store.ts";
 import type { Db } from "../db/client.ts";
-import { blobPage, blobRowExists, blobTotals, forgetBlob } from "../db/queries/scrub.ts";
+import { blobPage, blobRowExists, forgetBlob } from "../db/queries/scrub.ts";
 import { parseDigest } from "../oci/digest.ts";
 import type { TokenBucket } from "../prefetch/token-bucket.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -30,12 +30,9 @@ export interface RunDeps {
 
 const PAGE = 500;
 
-/** Runs the scrub, updating `p` as it goes (the admin API reads it while it runs). */
+/** Runs the scrub, updating `p` (its totals already taken) as it goes; the admin API reads it while it runs. */
 export async function runScrub(deps: RunDeps, p: ScrubProgress): Promise<void> {
   const { db } = deps;
-  const totals = blobTotals(db);
-  p.total_blobs = totals.blobs;
-  p.total_bytes = totals.bytes;
   let removedCached = false;
   let after: string | undefined;
   for (;;) {

@@ -15,19 +15,18 @@ export class ScrubRuns {
   refetch: () => void = () => {};
 
   /**
-   * Starts `execute` as the new run unless one runs (ScrubRunning, with its progress).
+   * Starts `execute` as the new run unless one runs (ScrubRunning, with its progress);
+   * `init` (the totals, a query) is taken only when the run starts.
    * Returns the progress object, which `execute` updates and the API reads.
    */
-  begin(init: Pick<ScrubProgress, "dry_run" | "trigger" | "rate">, execute: (p: ScrubProgress, signal: AbortSignal) => Promise<void>, onEnd: (p: ScrubProgress) => void): ScrubProgress {
+  begin(init: () => Pick<ScrubProgress, "dry_run" | "trigger" | "rate" | "total_blobs" | "total_bytes">, execute: (p: ScrubProgress, signal: AbortSignal) => Promise<void>, onEnd: (p: ScrubProgress) => void): ScrubProgress {
     if (this.current) throw new ScrubRunning(this.current.progress);
     const progress: ScrubProgress = {
       id: randomUUID(),
-      ...init,
       state: "running",
       started: new Date().toISOString(),
       finished: null,
-      total_blobs: 0,
-      total_bytes: 0,
+      ...init(),
       checked_blobs: 0,
       checked_bytes: 0,
       corrupt: 0,

@@ -7,6 +7,7 @@ import type { Db } from "../db/client.ts";
 import { TokenBucket } from "../prefetch/token-bucket.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
+import { blobTotals } from "../db/queries/scrub.ts";
 import { scrubMetrics } from "./metrics.ts";
 import type { ScrubProgress } from "./progress.ts";
 import { runScrub } from "./run.ts";
@@ -57,7 +58,8 @@ export function createScrubber(deps: ScrubDeps): Scrubber {
   const begin = (dryRun: boolean, trigger: ScrubProgress["trigger"] = "api"): ScrubProgress => {
     const started = Date.now();
     const progress = runs.begin(
-      { dry_run: dryRun, trigger, rate: deps.rate },
+      // The totals are taken at the start, so the first answer already shows them.
+      () => ({ dry_run: dryRun, trigger, rate: deps.rate, ...totalsOf(blobTotals(deps.db)) }),
       (p, signal) => {
         metrics.running.set(1);
         deps.log.info("scrub started", { id: p.id, dry_run: dryRun, trigger, rate: deps.rate });
@@ -103,6 +105,8 @@ export function createScrubber(deps: ScrubDeps): Scrubber {
     },
   };
 }
+
+const totalsOf = (t: { blobs: number; bytes: number }) => ({ total_blobs: t.blobs, total_bytes: t.bytes });
 
 function cronLogger(log: Logger) {
   const text = (m: unknown) => (m instanceof Error ? m.message : String(m));

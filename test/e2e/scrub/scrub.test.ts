@@ -16,6 +16,9 @@ import { get, isStored, seed, storedBlobPath, waitUntilStored } from "../pull-th
 import { BINARY, startRegcache, type RegcacheProcess } from "../regcache-process.ts";
 import type { ScrubProgress } from "../../../src/scrub/progress.ts";
 
+// A pty's output, with the terminal control sequences removed.
+const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").replace(/\u001b[78]/g, "").replace(/\r/g, "");
+
 function flipByte(path: string): void {
   const bytes = readFileSync(path);
   bytes[bytes.length >> 1] ^= 0xff;
@@ -114,12 +117,14 @@ describe("scrub of a cached and a local blob", () => {
     expect(metrics).toContain('regcache_scrub_runs_total{mode="repair",result="done"} 1');
     expect(metrics).toMatch(/^regcache_scrub_bytes_checked_total \d+$/m);
 
-    // Pushing the image again repairs it; the next scrub finds nothing and exits 0.
+    // Pushing the image again repairs it; the next scrub (on a terminal: a progress bar) finds nothing and exits 0.
     const layout = join(work.path, "local-layout-again");
     await writeOciLayout(layout, { v1: local });
     await pushLayout(layout, "v1", `${regcache.host}/myteam/tool:v1`);
-    const again = await runCommand(BINARY, ["scrub", "--server", regcache.url], { allowFailure: true, timeoutMs: 60_000 });
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout.trim().split("\n").at(-1)).toMatch(/^scrub done: 6 of 6 blobs, .*; 0 corrupt, 0 missing$/);
+    const again = await runCommand("script", ["-qec", `${BINARY} scrub --server ${regcache.url}`, "/dev/null"], { allowFailure: true, timeoutMs: 60_000 });
+    expect(again.code, again.stdout).toBe(0);
+    const text = strip(again.stdout);
+    expect(text).toMatch(/scrub \[█{30}\] 100% \| 6 \/ 6 blobs, [\d.]+ (KiB|MiB) \/ [\d.]+ (KiB|MiB)/);
+    expect(text.trim().split("\n").at(-1)).toMatch(/^scrub done: 6 of 6 blobs, .*; 0 corrupt, 0 missing$/);
   });
 });
