@@ -36,6 +36,20 @@ describe("hashAtRate", () => {
     expect(clock.slept).toBeLessThan(9_010);
   });
 
+  test("chunkSize bounds each read, so a wait for the bucket is never longer than a second", async () => {
+    dir = mkdtempSync(join(tmpdir(), "regcache-scrub-rate-"));
+    writeFileSync(join(dir, "blob"), new Uint8Array(100 * 1024));
+    const clock = fakeClock();
+    const waits: number[] = [];
+    const sleep = clock.sleep;
+    clock.sleep = async (ms) => void (waits.push(ms), await sleep(ms));
+    const chunks: number[] = [];
+    await hashAtRate(join(dir, "blob"), "sha256", { bucket: new TokenBucket(10 * 1024, clock), chunkSize: 10 * 1024, onBytes: (n) => chunks.push(n) });
+    expect(chunks).toEqual(Array(10).fill(10 * 1024));
+    expect(Math.max(...waits)).toBeLessThanOrEqual(1_000);
+    expect(clock.slept).toBeGreaterThanOrEqual(9_000);
+  });
+
   test("a stop between two chunks ends the hash with ScrubStopped", async () => {
     dir = mkdtempSync(join(tmpdir(), "regcache-scrub-rate-"));
     writeFileSync(join(dir, "blob"), new Uint8Array(3 * MiB));

@@ -23,9 +23,12 @@ export interface HashOptions {
   signal?: AbortSignal;
   /** Called with each chunk's size once it is hashed (progress, metrics). */
   onBytes?: (n: number) => void;
+  /** Largest read; default 1 MiB. The scrub passes at most one second of its rate, so that no
+   *  wait for the bucket is longer than about a second and a stop is noticed soon. */
+  chunkSize?: number;
 }
 
-const MAX_CHUNK = 1 << 20;
+export const MAX_CHUNK = 1 << 20;
 
 /** Hashes the file at `path`; rejects with ENOENT when it is not there, ScrubStopped on abort. */
 export async function hashAtRate(path: string, algorithm: Algorithm, options: HashOptions): Promise<HashedFile> {
@@ -33,15 +36,17 @@ export async function hashAtRate(path: string, algorithm: Algorithm, options: Ha
   try {
     const st = await file.stat();
     const digester = new Digester(algorithm);
-    const buffer = new Uint8Array(MAX_CHUNK);
+    const chunk = Math.max(1, Math.min(options.chunkSize ?? MAX_CHUNK, MAX_CHUNK));
+    // Small blobs (configs) get a small buffer: a store holds many of them.
+    const buffer = new Uint8Array(Math.min(chunk, Math.max(1, st.size)));
     let bytes = 0;
     for (;;) {
       if (options.signal?.aborted) throw new ScrubStopped();
       // Ask for what this read will take, so the rate holds on the disk, not just on the hash.
       // A file that grew since stat (it cannot under blobs/, but be safe) still reads to its end.
-      const want = Math.max(1, Math.min(MAX_CHUNK, st.size - bytes));
+      const want = Math.max(1, Math.min(buffer.byteLength, st.size - bytes));
       await options.bucket.take(want);
-      const { bytesRead } = await file.read(buffer, 0, MAX_CHUNK, null);
+      const { bytesRead } = await file.read(buffer, 0, buffer.byteLength, null);
       if (bytesRead === 0) break;
       digester.update(buffer.subarray(0, bytesRead));
       bytes += bytesRead;

@@ -21,6 +21,8 @@ export interface RunDeps {
   log: Logger;
   metrics: ScrubMetrics;
   bucket: TokenBucket;
+  /** Bytes per read: at most one second of the rate. */
+  chunkSize: number;
   /** Names of the configured upstreams (which repositories are cached). */
   upstreams: readonly string[];
   signal: AbortSignal;
@@ -42,7 +44,8 @@ export async function runScrub(deps: RunDeps, p: ScrubProgress): Promise<void> {
       const finding = await checkOne(deps, p, row.digest, row.size);
       if (finding) {
         record(p, finding);
-        if (finding.owner === "cached" && !p.dry_run) removedCached = true;
+        // A layer shared by a local and a cached image: the cached one still gets it back.
+        if (!p.dry_run && finding.users.some((u) => !u.local)) removedCached = true;
       }
       p.checked_blobs++;
       deps.metrics.blobs.inc();
@@ -69,6 +72,7 @@ async function checkOne(deps: RunDeps, p: ScrubProgress, digest: string, size: n
   try {
     hashed = await hashAtRate(path, parsed.algorithm, {
       bucket: deps.bucket,
+      chunkSize: deps.chunkSize,
       signal: deps.signal,
       onBytes: (n) => {
         p.checked_bytes += n;

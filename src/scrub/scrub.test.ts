@@ -38,11 +38,10 @@ async function cacheImage(k: CacheKit) {
   return image;
 }
 
-/** Pushes local/app:v1 (a config and a layer) as a client would. */
-async function pushLocal(k: CacheKit) {
+/** Pushes local/app:v1 (a config and a layer, by default one of its own) as a client would. */
+async function pushLocal(k: CacheKit, layer = new Uint8Array(4000).map((_, i) => (i * 7) % 251)) {
   const repo = k.repo("local/app");
   const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", local: true }));
-  const layer = new Uint8Array(4000).map((_, i) => (i * 7) % 251);
   for (const b of [config, layer]) await repo.monolithicUpload(sha256(b), new Response(b).body);
   const manifest = new TextEncoder().encode(
     JSON.stringify({
@@ -145,6 +144,28 @@ describe("scrub", () => {
     await kit.repo("local/app").monolithicUpload(local.layer, new Response(local.layerBytes).body);
     const next = await scrub(kit, false);
     expect(next).toMatchObject({ state: "done", corrupt: 0, missing: 0 });
+  });
+
+  test("a layer shared by a cached and a local image is reported as local, with both users", async () => {
+    kit = await cacheKit();
+    const image = await cacheImage(kit);
+    const local = await pushLocal(kit, new Uint8Array(image.layer.bytes));
+    expect(local.layer).toBe(image.layer.digest);
+    flipByte(kit, image.layer.digest);
+    const run = await scrub(kit, false);
+    expect(run.findings).toMatchObject([
+      {
+        digest: image.layer.digest,
+        owner: "local",
+        users: [
+          { repository: "hub/lib/app", local: false, manifests: [{ digest: image.digest, tags: ["v1"] }] },
+          { repository: "local/app", local: true, manifests: [{ digest: local.manifest, tags: ["v1"] }] },
+        ],
+      },
+    ]);
+    // The cached image still gets it back from the upstream; the local one waits for a push.
+    expect(kit.database.client.prepare("select repository from prefetch_jobs where digest = ?").all(image.layer.digest)).toEqual([{ repository: "hub/lib/app" }]);
+    await expect(kit.repo("local/app").getBlob(local.layer, { head: false, range: false })).rejects.toBeInstanceOf(BlobUnknown);
   });
 
   test("a missing file: its row is removed (dry run: only reported)", async () => {

@@ -5,6 +5,7 @@ import { createTask, type ScheduledTask } from "node-cron";
 import type { BlobStore } from "../blobstore/store.ts";
 import type { Db } from "../db/client.ts";
 import { TokenBucket } from "../prefetch/token-bucket.ts";
+import { MAX_CHUNK } from "./hash-at-rate.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { blobTotals } from "../db/queries/scrub.ts";
@@ -65,7 +66,7 @@ export function createScrubber(deps: ScrubDeps): Scrubber {
         deps.log.info("scrub started", { id: p.id, dry_run: dryRun, trigger, rate: deps.rate });
         // A bucket per run: the rate bounds this run's reads, from its first byte.
         const bucket = new TokenBucket(deps.rate);
-        return runScrub({ db: deps.db, store: deps.store, log: deps.log, metrics, bucket, upstreams: deps.upstreams, signal, refetch: () => runs.refetch() }, p);
+        return runScrub({ db: deps.db, store: deps.store, log: deps.log, metrics, bucket, chunkSize: Math.min(MAX_CHUNK, deps.rate), upstreams: deps.upstreams, signal, refetch: () => runs.refetch() }, p);
       },
       (p) => {
         metrics.running.set(0);
