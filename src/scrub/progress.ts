@@ -6,7 +6,7 @@ export interface ScrubFinding {
   digest: string;
   /** The size its row records. */
   size: number;
-  /** "corrupt": the file's bytes do not hash to its digest (or its size differs);
+  /** "corrupt": the file's bytes do not hash to its digest;
    *  "missing": the row has no file. */
   problem: "corrupt" | "missing";
   /** "local" when a local (pushed) repository uses it: it cannot be fetched again and an

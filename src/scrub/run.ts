@@ -5,7 +5,7 @@
 // but changes nothing.
 import type { BlobStore } from "../blobstore/store.ts";
 import type { Db } from "../db/client.ts";
-import { blobPage, blobRowExists, forgetBlob } from "../db/queries/scrub.ts";
+import { blobPage, blobRowExists, forgetBlob, setBlobSize } from "../db/queries/scrub.ts";
 import { parseDigest } from "../oci/digest.ts";
 import type { TokenBucket } from "../prefetch/token-bucket.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -58,6 +58,11 @@ export async function runScrub(deps: RunDeps, p: ScrubProgress): Promise<void> {
   }
 }
 
+function fixSize(deps: RunDeps, digest: string, recorded: number, actual: number): void {
+  setBlobSize(deps.db, digest, actual);
+  deps.log.warn("scrub corrected the recorded size of a blob", { digest, recorded_size: recorded, size: actual });
+}
+
 function record(p: ScrubProgress, f: ScrubFinding): void {
   if (f.problem === "corrupt") p.corrupt++;
   else p.missing++;
@@ -82,7 +87,12 @@ async function checkOne(deps: RunDeps, p: ScrubProgress, digest: string, size: n
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  if (hashed && hashed.digest === digest && hashed.bytes === size) return undefined;
+  if (hashed && hashed.digest === digest) {
+    // The bytes are the blob's (the digest proves it) but the row says another size, which
+    // would be sent as Content-Length: the row is what is wrong, so it is corrected.
+    if (hashed.bytes !== size && !p.dry_run) fixSize(deps, digest, size, hashed.bytes);
+    return undefined;
+  }
   // Removed meanwhile (a local delete, garbage collection): not a problem of the store.
   if (!blobRowExists(deps.db, digest)) return undefined;
   const { owner, users, more } = usersOf(deps.db, digest, deps.upstreams);

@@ -168,6 +168,20 @@ describe("scrub", () => {
     await expect(kit.repo("local/app").getBlob(local.layer, { head: false, range: false })).rejects.toBeInstanceOf(BlobUnknown);
   });
 
+  test("right bytes under a row with the wrong size: the row is corrected, nothing is removed", async () => {
+    kit = await cacheKit();
+    const image = await cacheImage(kit);
+    const setSize = kit.database.client.prepare("update blobs set size = ? where digest = ?");
+    setSize.run(7, image.layer.digest);
+    const dry = await scrub(kit, true);
+    expect(dry).toMatchObject({ corrupt: 0, missing: 0 });
+    expect(findBlob(kit.database.db, image.layer.digest)?.size).toBe(7);
+    await scrub(kit, false);
+    expect(findBlob(kit.database.db, image.layer.digest)?.size).toBe(image.layer.bytes.byteLength);
+    expect(existsSync(kit.store.path(image.layer.digest))).toBe(true);
+    expect(kit.logs.find((l) => l.msg === "scrub corrected the recorded size of a blob")).toMatchObject({ digest: image.layer.digest, recorded_size: 7, size: image.layer.bytes.byteLength });
+  });
+
   test("a missing file: its row is removed (dry run: only reported)", async () => {
     kit = await cacheKit();
     const image = await cacheImage(kit);

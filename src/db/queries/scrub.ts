@@ -97,3 +97,8 @@ export function blobRowExists(db: Db, digest: string): boolean {
 export function forgetBlob(db: Db, digest: string): void {
   db.delete(blobs).where(eq(blobs.digest, digest)).run();
 }
+
+/** Corrects a blob row's size to its file's (whose bytes matched the digest). */
+export function setBlobSize(db: Db, digest: string, size: number): void {
+  db.update(blobs).set({ size }).where(eq(blobs.digest, digest)).run();
+}
