@@ -127,4 +127,15 @@ describe("scrub of a cached and a local blob", () => {
     expect(text).toMatch(/scrub \[█{30}\] 100% \| 6 \/ 6 blobs, [\d.]+ (KiB|MiB) \/ [\d.]+ (KiB|MiB)/);
     expect(text.trim().split("\n").at(-1)).toMatch(/^scrub done: 6 of 6 blobs, .*; 0 corrupt, 0 missing$/);
   });
+
+  test("usage errors exit 2; no server is a one-line error, exit 1", async () => {
+    const usage = await runCommand(BINARY, ["scrub", "--server", regcache.url, "now"], { allowFailure: true });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^regcache: scrub: unexpected argument "now"/);
+    expect((await runCommand(BINARY, ["scrub", "--fast"], { allowFailure: true })).code).toBe(2);
+    const none = await runCommand(BINARY, ["scrub", "--server", "http://127.0.0.1:9"], { allowFailure: true });
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split("\n")).toHaveLength(1);
+    expect(none.stderr).toMatch(/^regcache: scrub: cannot reach regcache at http:\/\/127\.0\.0\.1:9/);
+  });
 });
