@@ -15,20 +15,21 @@ const ACTIONS: Record<ScrubFinding["action"], string> = {
   "row-removed": "row removed",
   "would-quarantine": "would move to quarantine",
   "would-remove-row": "would remove its row",
+  "left-in-place": "left in place",
 };
 
 /** One line per finding: what, whose, what was done, and what happens next. */
 export function findingLine(f: ScrubFinding): string {
-  const what = f.problem === "corrupt" ? `corrupt (holds ${f.found!.digest}, ${formatBytes(f.found!.size)})` : "missing (no file)";
+  const what = f.problem === "corrupt" ? `corrupt (holds ${f.found!.digest}, ${formatBytes(f.found!.size)})` : f.problem === "missing" ? "missing (no file)" : `unreadable (${f.error})`;
   const done = f.quarantine_path ? `${ACTIONS[f.action]} ${f.quarantine_path}` : ACTIONS[f.action];
   const used = describeUsers(f.users, f.more_users);
-  const next = f.action.startsWith("would") ? "" : f.owner === "cached" ? "; fetched again from its upstream" : f.owner === "local" ? "; push it again" : "";
+  const next = f.action.startsWith("would") || f.action === "left-in-place" ? "" : f.owner === "cached" ? "; fetched again from its upstream" : f.owner === "local" ? "; push it again" : "";
   return `${f.owner} blob ${f.digest} ${formatBytes(f.size)}: ${what}; ${done}${next}${used.length ? `; used by ${used.join(", ")}` : ""}`;
 }
 
 export function summaryLine(p: ScrubProgress, ms: number): string {
   const head = p.state === "done" ? (p.dry_run ? "scrub (dry run) done" : "scrub done") : `scrub ${p.state}${p.error ? ` (${p.error})` : ""}`;
-  return `${head}: ${p.checked_blobs} of ${p.total_blobs} blobs, ${formatBytes(p.checked_bytes)} checked in ${(ms / 1000).toFixed(1)} s; ${p.corrupt} corrupt, ${p.missing} missing`;
+  return `${head}: ${p.checked_blobs} of ${p.total_blobs} blobs, ${formatBytes(p.checked_bytes)} checked in ${(ms / 1000).toFixed(1)} s; ${p.corrupt} corrupt, ${p.missing} missing${p.unreadable ? `, ${p.unreadable} unreadable` : ""}`;
 }
 
 const progressText = (p: ScrubProgress) => `${p.checked_blobs} / ${p.total_blobs} blobs, ${formatBytes(p.checked_bytes)} / ${formatBytes(p.total_bytes)}`;

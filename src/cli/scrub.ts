@@ -38,8 +38,12 @@ export async function scrubCommand(args: string[], io: CliIo): Promise<number> {
       io.stderr.write(`regcache: scrub: ${run.state}: ${run.error ?? "see the regcache log"}\n`);
       return 1;
     }
-    const local = run.findings.filter((f) => f.owner === "local");
-    for (const f of local) io.stderr.write(`regcache: scrub: local blob ${f.digest} is ${f.problem}; push the image(s) using it again\n`);
+    // Unreadable blobs need a person too (a failing disk), whoever uses them.
+    const local = run.findings.filter((f) => f.owner === "local" || f.problem === "unreadable");
+    for (const f of local) {
+      const advice = f.problem === "unreadable" ? "check the disk" : "push the image(s) using it again";
+      io.stderr.write(`regcache: scrub: ${f.owner} blob ${f.digest} is ${f.problem}; ${advice}\n`);
+    }
     return local.length ? 1 : 0;
   } catch (e) {
     if (e instanceof ServerRefused && e.status === 409 && e.body.run) {

@@ -7,8 +7,10 @@ export interface ScrubFinding {
   /** The size its row records. */
   size: number;
   /** "corrupt": the file's bytes do not hash to its digest;
-   *  "missing": the row has no file. */
-  problem: "corrupt" | "missing";
+   *  "missing": the row has no file;
+   *  "unreadable": reading it failed (EIO of a failing disk, a permission): left in place,
+   *  as a client reading it fails the same way and never gets wrong bytes. */
+  problem: "corrupt" | "missing" | "unreadable";
   /** "local" when a local (pushed) repository uses it: it cannot be fetched again and an
    *  operator has to push it again. "cached": the next pull or the prefetcher fetches it
    *  from the upstream. "unreferenced": nobody uses it (garbage collection's). */
@@ -20,7 +22,9 @@ export interface ScrubFinding {
   /** Manifests left off the list (a shared base layer can have thousands). */
   more_users: number;
   /** What the run did; a dry run says what it would have done. */
-  action: "quarantined" | "row-removed" | "would-quarantine" | "would-remove-row";
+  action: "quarantined" | "row-removed" | "would-quarantine" | "would-remove-row" | "left-in-place";
+  /** Unreadable only: the error. */
+  error?: string;
   /** Where the bad file went, relative to storage.path. */
   quarantine_path?: string;
 }
@@ -42,6 +46,7 @@ export interface ScrubProgress {
   checked_bytes: number;
   corrupt: number;
   missing: number;
+  unreadable: number;
   /** The first MAX_FINDINGS findings; the counts above count them all. */
   findings: ScrubFinding[];
   /** Cached blobs removed by this run were queued for the prefetcher (its sweep ran). */

@@ -9,6 +9,7 @@ import { blobPage, blobRowExists, forgetBlob, setBlobSize } from "../db/queries/
 import { parseDigest } from "../oci/digest.ts";
 import type { TokenBucket } from "../prefetch/token-bucket.ts";
 import type { Logger } from "../telemetry/log.ts";
+import { ScrubStopped } from "./errors.ts";
 import { hashAtRate } from "./hash-at-rate.ts";
 import type { ScrubMetrics } from "./metrics.ts";
 import { describeUsers, MAX_FINDINGS, type ScrubFinding, type ScrubProgress } from "./progress.ts";
@@ -64,8 +65,7 @@ function fixSize(deps: RunDeps, digest: string, recorded: number, actual: number
 }
 
 function record(p: ScrubProgress, f: ScrubFinding): void {
-  if (f.problem === "corrupt") p.corrupt++;
-  else p.missing++;
+  p[f.problem]++;
   if (p.findings.length < MAX_FINDINGS) p.findings.push(f);
 }
 
@@ -85,7 +85,8 @@ async function checkOne(deps: RunDeps, p: ScrubProgress, digest: string, size: n
       },
     });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    if (e instanceof ScrubStopped) throw e;
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") return unreadable(deps, p, digest, size, e);
   }
   if (hashed && hashed.digest === digest) {
     // The bytes are the blob's (the digest proves it) but the row says another size, which
@@ -117,6 +118,16 @@ function missing(deps: RunDeps, p: ScrubProgress, base: Omit<ScrubFinding, "prob
   deps.metrics.found.inc({ problem: "missing", owner: base.owner });
   const finding: ScrubFinding = { ...base, problem: "missing", action: "row-removed" };
   logFinding(deps.log, finding);
+  return finding;
+}
+
+/** A read that failed: reported, counted, and the next blob checked; one bad sector does not end the run. */
+function unreadable(deps: RunDeps, p: ScrubProgress, digest: string, size: number, e: unknown): ScrubFinding {
+  const { owner, users, more } = usersOf(deps.db, digest, deps.upstreams);
+  const error = e instanceof Error ? e.message : String(e);
+  if (!p.dry_run) deps.metrics.found.inc({ problem: "unreadable", owner });
+  const finding: ScrubFinding = { digest, size, problem: "unreadable", owner, users, more_users: more, action: "left-in-place", error };
+  deps.log.error("scrub could not read a stored blob; left in place", { digest, owner, error, used_by: describeUsers(users, more) });
   return finding;
 }
 

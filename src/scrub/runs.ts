@@ -31,6 +31,7 @@ export class ScrubRuns {
       checked_bytes: 0,
       corrupt: 0,
       missing: 0,
+      unreadable: 0,
       findings: [],
       refetch_queued: false,
     };

@@ -3,7 +3,7 @@
 // changes nothing, that a corrupt file is quarantined and its row removed (the cached blob
 // then downloads again, the local one is reported by name and no longer served), that a
 // missing file loses its row, that only one scrub runs, and that the rate bounds the reads.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { bytesOf, cacheKit, type CacheKit } from "../../test/helpers/cache-kit.ts";
@@ -180,6 +180,20 @@ describe("scrub", () => {
     expect(findBlob(kit.database.db, image.layer.digest)?.size).toBe(image.layer.bytes.byteLength);
     expect(existsSync(kit.store.path(image.layer.digest))).toBe(true);
     expect(kit.logs.find((l) => l.msg === "scrub corrected the recorded size of a blob")).toMatchObject({ digest: image.layer.digest, recorded_size: 7, size: image.layer.bytes.byteLength });
+  });
+
+  test("an unreadable blob is reported and left in place; the run goes on to the others", async () => {
+    kit = await cacheKit();
+    const image = await cacheImage(kit);
+    // A directory under the blob's name: opening works, reading fails (EISDIR), as a bad sector's EIO would.
+    const path = kit.store.path(image.layer.digest);
+    rmSync(path);
+    mkdirSync(path);
+    const run = await scrub(kit, false);
+    expect(run).toMatchObject({ state: "done", checked_blobs: 2, unreadable: 1, corrupt: 0, missing: 0 });
+    expect(run.findings).toMatchObject([{ digest: image.layer.digest, problem: "unreadable", owner: "cached", action: "left-in-place", error: expect.stringMatching(/EISDIR/) }]);
+    expect(findBlob(kit.database.db, image.layer.digest)).toBeDefined();
+    expect(metric(kit, 'regcache_scrub_problems_total{owner="cached",problem="unreadable"}')).toMatch(/ 1$/);
   });
 
   test("a missing file: its row is removed (dry run: only reported)", async () => {
