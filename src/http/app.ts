@@ -7,6 +7,7 @@ import type { AppDeps, Env } from "./context.ts";
 import { errorResponse, toWireError } from "./errors.ts";
 import { parseRoute } from "./paths.ts";
 import { requestLog } from "./request-log.ts";
+import { authGate } from "./auth-gate.ts";
 import { mountHealth } from "./health.ts"; // operator (issue 15)
 import { getCatalog } from "./routes/listing.ts";
 import { handleV2 } from "./routes/v2.ts";
@@ -14,6 +15,10 @@ import { handleV2 } from "./routes/v2.ts";
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use("*", requestLog(deps));
+  // issue 12: with [auth], /v2/ needs a token; /token issues them. deps.auth is read per request
+  // (a SIGHUP may add, change or remove [auth]).
+  app.use("*", authGate(() => deps.auth));
+  app.all("/token", (c) => (deps.auth ? deps.auth.tokenEndpoint(c.req.raw) : noSuchEndpoint(c.req.path, c.req.method)));
 
   app.onError((e, c) => {
     const wire = toWireError(e, deps.errorMappers);

@@ -3,7 +3,10 @@
 // prefetch workers that download through the cache, the admin API, and what
 // the HTTP layer is given. start.ts adds storage and the listener; tests build
 // the same graph over a temporary directory (with fake upstream clients).
-import { adminAccess } from "../api/access.ts";
+import { adminAccess, crossSiteRefusal } from "../api/access.ts";
+import { hasAdminToken } from "../api/admin-token.ts";
+import { createAuth, type AuthService } from "../auth/service.ts";
+import type { TokenKey } from "../auth/token-key.ts";
 import { createAdminApi } from "../api/app.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
@@ -33,6 +36,8 @@ export interface ServiceDeps {
   now: () => number;
   /** Kept across reloads, so counters go on counting; default: a new one. */
   metrics?: Metrics;
+  /** The token signing key (loaded once by start.ts); needed when the config has [auth]. */
+  tokenKey?: TokenKey;
   /** Tests inject fake upstream clients; default: the real one. */
   createClient?: (settings: UpstreamSettings) => UpstreamClient;
 }
@@ -46,8 +51,10 @@ export interface Services {
   prefetcher: Prefetcher;
   /** Who may use the admin API (and, unless status_public, the status page). */
   adminGate: (request: Request, client: ClientInfo | undefined) => Response | undefined;
+  /** issue 12: undefined without [auth]. */
+  auth?: AuthService;
   /** createApp's options, less the platform, the log and the metrics. */
-  http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes">;
+  http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes" | "auth">;
 }
 
 export function buildServices(deps: ServiceDeps): Services {
@@ -77,7 +84,11 @@ export function buildServices(deps: ServiceDeps): Services {
     bundleRoutes(createBundles({ db, store, pullThrough, log, now, guard: immutability.guard, maxManifestBytes: config.server.max_manifest_size, ttlOf: (name) => config.upstream.find((u) => u.name === name)?.ttl ?? 0 })),
   ]);
   const gate = adminAccess({ token: resolved.adminToken, trustedProxies: config.server.trusted_proxies });
-  const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
+  const auth = buildAuth(deps, pullThrough);
+  const adminFetch = async (request: Request, client: ClientInfo | undefined) => {
+    if (auth && (await hasAdminToken(auth, request))) return crossSiteRefusal(request) ?? admin.fetch(request);
+    return gate(request, client) ?? admin.fetch(request);
+  };
   return {
     metrics,
     registry,
@@ -85,6 +96,22 @@ export function buildServices(deps: ServiceDeps): Services {
     pullThrough,
     prefetcher,
     adminGate: gate,
-    http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] },
+    auth,
+    http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }], auth },
   };
+}
+
+/** issue 12: [auth] over the resolved users and rules; [[access]] globs see the full name (upstream prefix included). */
+function buildAuth(deps: ServiceDeps, pullThrough: PullThrough): AuthService | undefined {
+  const resolved = deps.resolved.auth;
+  if (!resolved) return undefined;
+  if (!deps.tokenKey) throw new Error("[auth] is configured but no token key was loaded");
+  const canonical = (name: string, ns?: string) => {
+    try {
+      return pullThrough.resolve(name, ns, false)?.localName ?? name;
+    } catch {
+      return name; // an unknown ?ns=: the handler answers it; the name itself is what the rules see
+    }
+  };
+  return createAuth({ resolved, key: deps.tokenKey, canonical, now: deps.now });
 }

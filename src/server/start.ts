@@ -14,6 +14,7 @@ import { VERSION } from "../version.ts";
 import { createOperator } from "../status/create.ts"; // operator (issue 15)
 import { mirrorOpenGauge } from "../cache/service.ts";
 import { buildServices } from "./services.ts";
+import { loadOrCreateTokenKey, type TokenKey } from "../auth/token-key.ts";
 
 export interface Running {
   port: number;
@@ -33,7 +34,10 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const store = new BlobStore(config.storage.path);
   await store.init();
   const database = openDatabase(platform.openSqlite(store.paths.database));
-  let services = buildServices({ resolved, store, db: database.db, log, now });
+  // issue 12: the token key is made at the first start with [auth] and kept for good (a reload
+  // that adds [auth] makes it then).
+  let tokenKey: TokenKey | undefined = resolved.auth ? await loadOrCreateTokenKey(config.storage.path) : undefined;
+  let services = buildServices({ resolved, store, db: database.db, log, now, tokenKey });
   services.prefetcher.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
   const mirrorOpen = mirrorOpenGauge(services.metrics);
@@ -46,6 +50,9 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       return services.http.registry;
     },
     repositories: (name, ns, forWrite) => services.http.repositories(name, ns, forWrite),
+    get auth() {
+      return services.http.auth;
+    },
     extraRoutes: [{ prefix: "/api/v1", fetch: (request, client) => services.http.extraRoutes![0]!.fetch(request, client) }],
     platform,
     log,
@@ -56,7 +63,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   let stopUploadSweep = startUploadSweep(services.registry, config.storage.upload_expiry, log);
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
-  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
+  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name), auth: resolved.auth ? "token" : "off" });
 
   const reload = async (next: ResolvedConfig, label: string) => {
     const c = next.config;
@@ -64,7 +71,8 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
     const old = services;
-    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics });
+    if (next.auth) tokenKey ??= await loadOrCreateTokenKey(config.storage.path);
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, tokenKey });
     services = fresh;
     config = c;
     fresh.prefetcher.start();
@@ -75,7 +83,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     // verified and stored like any other), then its connection pools close. Its prefetch
     // jobs stay in the queue, which the new workers take over.
     void old.prefetcher.stop(1_000).then(() => old.pullThrough.close(6 * 3_600_000));
-    log.info("config reloaded", { upstreams: c.upstream.map((u) => u.name) });
+    log.info("config reloaded", { upstreams: c.upstream.map((u) => u.name), ...(next.auth ? { auth_users: next.auth.users.size, access_rules: next.auth.access.length } : {}) });
   };
 
   let stopping: Promise<void> | undefined;

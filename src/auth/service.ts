@@ -1,0 +1,45 @@
+// One object for everything the HTTP layer and the admin API need of auth: the
+// /token endpoint, token verification, the rules. Built by server/services.ts
+// from the resolved config at start and at each SIGHUP (new users, new rules);
+// the signing key is loaded once and outlives reloads, so tokens stay valid.
+import type { ResolvedAuth } from "../config/resolve.ts";
+import { createCredentialChecker } from "./credentials.ts";
+import { compileRules, type AccessRules } from "./rules.ts";
+import { tokenEndpoint, type PassthroughCheck } from "./token-endpoint.ts";
+import type { TokenKey } from "./token-key.ts";
+import { createTokenService, type TokenService } from "./tokens.ts";
+
+export interface AuthService {
+  tokens: TokenService;
+  rules: AccessRules;
+  /** The full name [[access]] matches for a /v2/ path name (and containerd's ?ns=). */
+  canonical(name: string, ns?: string): string;
+  /** [auth] realm, or "" to derive it from each request. */
+  realm: string;
+  /** GET /token. */
+  tokenEndpoint(request: Request): Promise<Response>;
+}
+
+export interface AuthDeps {
+  resolved: ResolvedAuth;
+  key: TokenKey;
+  canonical: (name: string, ns?: string) => string;
+  passthrough?: PassthroughCheck;
+  now?: () => number;
+}
+
+export function createAuth(deps: AuthDeps): AuthService {
+  const { resolved, key, canonical } = deps;
+  const now = deps.now ?? Date.now;
+  const rules = compileRules(resolved.config, resolved.access);
+  const tokens = createTokenService(key, resolved.config.token_ttl, now);
+  const credentials = createCredentialChecker(resolved.users, now);
+  const endpointDeps = { credentials, rules, tokens, canonical: (name: string) => canonical(name), passthrough: deps.passthrough };
+  return {
+    tokens,
+    rules,
+    canonical,
+    realm: resolved.config.realm,
+    tokenEndpoint: (request) => tokenEndpoint(endpointDeps, request),
+  };
+}

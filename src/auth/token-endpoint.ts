@@ -1,0 +1,76 @@
+// GET /token, the docker token spec's endpoint: Basic credentials (or none, for an
+// anonymous token), `service=regcache`, `scope=` repeated (or space-separated),
+// `account=` (must name the Basic user when both are sent). The token grants the
+// intersection of what was asked and what [[access]] allows, and only that: a scope
+// the caller may not have is left out of the token, not refused, as the spec says;
+// the registry then answers 401/403 for it.
+import type { Action } from "../config/auth.ts";
+import { ACTIONS } from "../config/auth.ts";
+import { parseBasic, type BasicCredentials, type CredentialChecker } from "./credentials.ts";
+import { ANONYMOUS, type AccessRules, type Subject } from "./rules.ts";
+import { parseScopes, type AccessClaim } from "./scope.ts";
+import { TOKEN_SERVICE, type TokenService } from "./tokens.ts";
+
+/** Decides, for a repository of an upstream with auth = "passthrough", whether these credentials may pull it. */
+export type PassthroughCheck = (canonicalName: string, credentials: BasicCredentials | undefined) => Promise<boolean | undefined>;
+
+export interface TokenEndpointDeps {
+  credentials: CredentialChecker;
+  rules: AccessRules;
+  tokens: TokenService;
+  /** The name [[access]] globs are matched against (the upstream prefix added under default_upstream). */
+  canonical: (name: string) => string;
+  /** undefined: the repository is on no passthrough upstream. */
+  passthrough?: PassthroughCheck;
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers } });
+
+const refuse = (status: 400 | 401, message: string) =>
+  json(status, { errors: [{ code: status === 401 ? "UNAUTHORIZED" : "DENIED", message }] });
+
+async function grantRepository(deps: TokenEndpointDeps, subject: Subject, creds: BasicCredentials | undefined, asked: AccessClaim): Promise<AccessClaim | undefined> {
+  const name = deps.canonical(asked.name);
+  const allowed = deps.rules.allowed(subject, name);
+  const wanted = asked.actions.includes("*") ? ACTIONS : asked.actions;
+  let actions = allowed.filter((a: Action) => wanted.includes(a));
+  if (actions.includes("pull") && deps.passthrough) {
+    const verdict = await deps.passthrough(name, creds);
+    if (verdict === false) actions = actions.filter((a) => a !== "pull");
+  }
+  return actions.length > 0 ? { type: "repository", name: asked.name, actions } : undefined;
+}
+
+export async function tokenEndpoint(deps: TokenEndpointDeps, request: Request): Promise<Response> {
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    // containerd tries POST (OAuth2) first and falls back to GET on 405 when `service` was given.
+    return json(405, { errors: [{ code: "UNSUPPORTED", message: "use GET /token" }] }, { Allow: "GET, HEAD" });
+  }
+  const url = new URL(request.url);
+  const service = url.searchParams.get("service");
+  if (service !== null && service !== TOKEN_SERVICE) return refuse(400, `unknown service (this is "${TOKEN_SERVICE}")`);
+
+  const basic = parseBasic(request.headers.get("authorization"));
+  if (basic === "malformed") return refuse(400, "malformed Basic credentials");
+  let subject: Subject = ANONYMOUS;
+  if (basic) {
+    if (!(await deps.credentials.check(basic))) return refuse(401, "invalid user name or password");
+    subject = { user: basic.username };
+    const account = url.searchParams.get("account");
+    if (account !== null && account !== basic.username) return refuse(400, "account does not name the user of the credentials");
+  }
+
+  const access: AccessClaim[] = [];
+  for (const asked of parseScopes(url.searchParams.getAll("scope"))) {
+    if (asked.type === "repository") {
+      const granted = await grantRepository(deps, subject, basic, asked);
+      if (granted) access.push(granted);
+    } else if ((asked.name === "catalog" || asked.name === "admin") && asked.actions.includes("*") && deps.rules.isAdmin(subject)) {
+      access.push({ type: "registry", name: asked.name, actions: ["*"] });
+    }
+  }
+  const issued = await deps.tokens.issue(subject, access);
+  const body = { token: issued.token, access_token: issued.token, expires_in: issued.expiresInSeconds, issued_at: issued.issuedAt.toISOString() };
+  return json(200, request.method === "HEAD" ? {} : body);
+}

@@ -1,0 +1,113 @@
+// With [auth] configured, every /v2/ request needs a token from /token (the docker
+// token flow). The gate works out what the route needs — pull for GET/HEAD, push for
+// POST/PUT/PATCH (and an upload's DELETE, which cancels a push), delete for DELETE
+// of a manifest or blob — and lets the request through only when the token grants
+// it AND the rules still allow it now (a SIGHUP that takes a right away takes it
+// from tokens already issued, too). Otherwise:
+//  - no token, a bad one, or an anonymous caller: 401 with the Bearer challenge
+//    (realm, service, scope), which is how clients learn where to log in;
+//  - a token that lacks a right the rules would give: 401 insufficient_scope, so the
+//    client fetches a token for it;
+//  - a logged-in user the rules refuse: 403 DENIED.
+// /v2/_catalog lists every repository name, private ones too: it is gated, not
+// filtered, and needs "registry:catalog:*", which admins get.
+import type { MiddlewareHandler } from "hono";
+import type { AuthService } from "../auth/service.ts";
+import { grants, scopeString } from "../auth/scope.ts";
+import { TOKEN_SERVICE, TokenInvalid, type VerifiedToken } from "../auth/tokens.ts";
+import type { Action } from "../config/auth.ts";
+import type { Env } from "./context.ts";
+import { errorResponse } from "./errors.ts";
+import { parseRoute } from "./paths.ts";
+
+type Need = { kind: "base" } | { kind: "catalog" } | { kind: "repository"; name: string; action: Action; from?: string };
+
+function needOf(method: string, url: URL): Need {
+  const path = url.pathname;
+  if (path === "/v2" || path === "/v2/") return { kind: "base" };
+  if (path === "/v2/_catalog") return { kind: "catalog" };
+  const route = parseRoute(path.slice("/v2/".length));
+  if (!route) return { kind: "base" }; // no endpoint: a 404 for any valid token, nothing to protect
+  const read = method === "GET" || method === "HEAD";
+  let action: Action = read ? "pull" : "push";
+  if (method === "DELETE" && (route.kind === "manifest" || route.kind === "blob")) action = "delete";
+  // An upload's status (GET) belongs to the push that made it.
+  if (route.kind === "upload") action = "push";
+  const from = route.kind === "uploads" ? (url.searchParams.get("from") ?? undefined) : undefined;
+  return { kind: "repository", name: route.name, action, from };
+}
+
+const SAFE_HOST = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/** The realm clients are sent to: [auth] realm, or this request's scheme and Host + /token. */
+function realmOf(auth: AuthService, request: Request, url: URL): string {
+  if (auth.realm) return auth.realm;
+  const host = request.headers.get("host");
+  return `${url.protocol}//${host && SAFE_HOST.test(host) ? host : url.host}/token`;
+}
+
+function challenge(auth: AuthService, request: Request, url: URL, scope: string | undefined, error: string | undefined, message: string): Response {
+  let header = `Bearer realm="${realmOf(auth, request, url)}",service="${TOKEN_SERVICE}"`;
+  if (scope) header += `,scope="${scope}"`;
+  if (error) header += `,error="${error}"`;
+  return errorResponse({ status: 401, code: "UNAUTHORIZED", message, headers: { "WWW-Authenticate": header } }, request.method);
+}
+
+const denied = (method: string, message: string) => errorResponse({ status: 403, code: "DENIED", message }, method);
+
+/** The token of `Authorization: Bearer …`; undefined when there is none, "malformed" for another scheme or garbage. */
+function bearerOf(header: string | null): string | "malformed" | undefined {
+  if (header === null || header === "") return undefined;
+  const m = /^bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header.length > 16_384 ? "" : header);
+  return m ? m[1]! : "malformed";
+}
+
+export function authGate(getAuth: () => AuthService | undefined): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const auth = getAuth();
+    if (!auth) return next();
+    const request = c.req.raw;
+    const url = new URL(request.url);
+    if (url.pathname !== "/v2" && !url.pathname.startsWith("/v2/")) return next();
+    const need = needOf(request.method, url);
+    const scopeFor = (name: string, action: Action) => scopeString(name, action === "pull" ? ["pull"] : ["pull", action]);
+    const askedScope = need.kind === "repository" ? scopeFor(need.name, need.action) : need.kind === "catalog" ? "registry:catalog:*" : undefined;
+
+    const bearer = bearerOf(request.headers.get("authorization"));
+    if (bearer === undefined) return challenge(auth, request, url, askedScope, undefined, "authentication required: get a token at the realm");
+    if (bearer === "malformed") return challenge(auth, request, url, askedScope, "invalid_token", "invalid token: expected Authorization: Bearer <token>");
+    let token: VerifiedToken;
+    try {
+      token = await auth.tokens.verify(bearer);
+    } catch (e) {
+      if (e instanceof TokenInvalid) return challenge(auth, request, url, askedScope, "invalid_token", e.message);
+      throw e;
+    }
+    const anonymous = !("user" in token.subject);
+
+    if (need.kind === "base") return next();
+    if (need.kind === "catalog") {
+      if (grants(token.access, "registry", "catalog", "*") && auth.rules.isAdmin(token.subject)) return next();
+      if (anonymous || auth.rules.isAdmin(token.subject)) return challenge(auth, request, url, askedScope, "insufficient_scope", "the catalog needs a token with scope registry:catalog:*");
+      return denied(request.method, "the catalog lists every repository; only admins (auth.admin_users) may read it");
+    }
+
+    const ns = url.searchParams.get("ns") ?? undefined;
+    const mayNow = (name: string, action: Action) => auth.rules.allowed(token.subject, auth.canonical(name, ns)).includes(action);
+    const has = (name: string, action: Action) => grants(token.access, "repository", name, action) && mayNow(name, action);
+    if (!has(need.name, need.action)) {
+      if (mayNow(need.name, need.action)) return challenge(auth, request, url, askedScope, "insufficient_scope", `the token does not grant ${need.action} on ${need.name.slice(0, 200)}`);
+      if (anonymous) return challenge(auth, request, url, askedScope, "insufficient_scope", `${need.action} on ${need.name.slice(0, 200)} needs a login`);
+      return denied(request.method, `${need.action} on ${need.name.slice(0, 200)} is not allowed for this user`);
+    }
+    // A cross-repository mount reads the source repository: without pull there, the spec's
+    // fallback applies (a plain upload session), so nothing of the source leaks.
+    if (need.from !== undefined && !has(need.from, "pull")) {
+      const plain = new URL(url);
+      plain.searchParams.delete("mount");
+      plain.searchParams.delete("from");
+      c.req.raw = new Request(plain, request);
+    }
+    return next();
+  };
+}
