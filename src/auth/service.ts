@@ -25,6 +25,7 @@ export interface AuthDeps {
   key: TokenKey;
   canonical: (name: string, ns?: string) => string;
   passthrough?: PassthroughCheck;
+  isPassthrough?: (canonicalName: string) => boolean;
   now?: () => number;
 }
 
@@ -34,7 +35,7 @@ export function createAuth(deps: AuthDeps): AuthService {
   const rules = compileRules(resolved.config, resolved.access);
   const tokens = createTokenService(key, resolved.config.token_ttl, now);
   const credentials = createCredentialChecker(resolved.users, now);
-  const endpointDeps = { credentials, rules, tokens, canonical: (name: string) => canonical(name), passthrough: deps.passthrough };
+  const endpointDeps = { credentials, rules, tokens, canonical: (name: string) => canonical(name), passthrough: deps.passthrough, isPassthrough: deps.isPassthrough };
   return {
     tokens,
     rules,

@@ -22,6 +22,8 @@ export interface TokenEndpointDeps {
   canonical: (name: string) => string;
   /** undefined: the repository is on no passthrough upstream. */
   passthrough?: PassthroughCheck;
+  /** Is this full name on an upstream with auth = "passthrough"? */
+  isPassthrough?: (canonicalName: string) => boolean;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -54,15 +56,21 @@ export async function tokenEndpoint(deps: TokenEndpointDeps, request: Request): 
   const basic = parseBasic(request.headers.get("authorization"));
   if (basic === "malformed") return refuse(400, "malformed Basic credentials");
   let subject: Subject = ANONYMOUS;
+  const scopes = parseScopes(url.searchParams.getAll("scope"));
   if (basic) {
-    if (!(await deps.credentials.check(basic))) return refuse(401, "invalid user name or password");
-    subject = { user: basic.username };
     const account = url.searchParams.get("account");
     if (account !== null && account !== basic.username) return refuse(400, "account does not name the user of the credentials");
+    if (await deps.credentials.check(basic)) {
+      subject = { user: basic.username };
+    } else if (!scopes.some((s) => s.type === "repository" && deps.isPassthrough?.(deps.canonical(s.name)))) {
+      return refuse(401, "invalid user name or password");
+    }
+    // Otherwise they are credentials for a passthrough upstream, not a regcache user: the caller
+    // is anonymous to [[access]], and the upstream alone says yes or no to its repositories.
   }
 
   const access: AccessClaim[] = [];
-  for (const asked of parseScopes(url.searchParams.getAll("scope"))) {
+  for (const asked of scopes) {
     if (asked.type === "repository") {
       const granted = await grantRepository(deps, subject, basic, asked);
       if (granted) access.push(granted);

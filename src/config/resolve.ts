@@ -31,6 +31,8 @@ export interface UpstreamSettings {
   mirrors?: { url: string; insecure: boolean; remoteNamespace: string }[];
   /** How long a failed mirror is skipped. */
   mirrorBackoffMs?: number;
+  /** auth = "passthrough": clients' own credentials, per repository (issue 12). */
+  passthrough?: boolean;
 }
 
 /** [auth] with its htpasswd file read and checked (issue 12). */
@@ -95,6 +97,7 @@ function upstreamSettings(u: UpstreamConfig, index: number): UpstreamSettings {
       return { url: m.url, insecure: m.insecure, remoteNamespace: m.remote_namespace };
     }),
     mirrorBackoffMs: u.mirror_backoff,
+    ...(u.auth === "passthrough" ? { passthrough: true } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { adminAccess, crossSiteRefusal } from "../api/access.ts";
 import { hasAdminToken } from "../api/admin-token.ts";
 import { createAuth, type AuthService } from "../auth/service.ts";
 import type { TokenKey } from "../auth/token-key.ts";
+import { passthroughCheck, type Confirmations, type PassthroughRepository } from "../auth/passthrough.ts";
 import { createAdminApi } from "../api/app.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
@@ -38,6 +39,8 @@ export interface ServiceDeps {
   metrics?: Metrics;
   /** The token signing key (loaded once by start.ts); needed when the config has [auth]. */
   tokenKey?: TokenKey;
+  /** passthrough upstreams' confirmations (kept across reloads by start.ts). */
+  confirmations?: Confirmations;
   /** Tests inject fake upstream clients; default: the real one. */
   createClient?: (settings: UpstreamSettings) => UpstreamClient;
 }
@@ -113,5 +116,24 @@ function buildAuth(deps: ServiceDeps, pullThrough: PullThrough): AuthService | u
       return name; // an unknown ?ns=: the handler answers it; the name itself is what the rules see
     }
   };
-  return createAuth({ resolved, key: deps.tokenKey, canonical, now: deps.now });
+  const config = deps.resolved.config;
+  /** A full name on an upstream with auth = "passthrough": its policy and how to ask it. */
+  const lookup = (name: string): PassthroughRepository | undefined => {
+    const target = (() => {
+      try {
+        return pullThrough.resolve(name, undefined, false);
+      } catch {
+        return undefined;
+      }
+    })();
+    const u = target && config.upstream.find((x) => x.name === target.upstream);
+    const ask = target && u?.auth === "passthrough" ? pullThrough.passthrough(target) : undefined;
+    if (!ask || !u) return undefined;
+    return { policy: { authCacheMs: u.auth_cache, outageAccess: u.outage_access, outageWindowMs: u.outage_window }, ...ask };
+  };
+  const confirmations = deps.confirmations;
+  const passthrough = confirmations && config.upstream.some((u) => u.auth === "passthrough")
+    ? passthroughCheck({ lookup, confirmations, now: deps.now, log: (msg, fields) => deps.log.warn(msg, fields) })
+    : undefined;
+  return createAuth({ resolved, key: deps.tokenKey, canonical, now: deps.now, passthrough, isPassthrough: (name) => lookup(name) !== undefined });
 }

@@ -15,6 +15,7 @@ import { createOperator } from "../status/create.ts"; // operator (issue 15)
 import { mirrorOpenGauge } from "../cache/service.ts";
 import { buildServices } from "./services.ts";
 import { loadOrCreateTokenKey, type TokenKey } from "../auth/token-key.ts";
+import { Confirmations } from "../auth/passthrough.ts";
 
 export interface Running {
   port: number;
@@ -37,7 +38,9 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   // issue 12: the token key is made at the first start with [auth] and kept for good (a reload
   // that adds [auth] makes it then).
   let tokenKey: TokenKey | undefined = resolved.auth ? await loadOrCreateTokenKey(config.storage.path) : undefined;
-  let services = buildServices({ resolved, store, db: database.db, log, now, tokenKey });
+  // passthrough upstreams' yes per (credential, repository), kept across reloads; memory only.
+  const confirmations = new Confirmations();
+  let services = buildServices({ resolved, store, db: database.db, log, now, tokenKey, confirmations });
   services.prefetcher.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
   const mirrorOpen = mirrorOpenGauge(services.metrics);
@@ -72,7 +75,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
     const old = services;
     if (next.auth) tokenKey ??= await loadOrCreateTokenKey(config.storage.path);
-    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, tokenKey });
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, tokenKey, confirmations });
     services = fresh;
     config = c;
     fresh.prefetcher.start();
