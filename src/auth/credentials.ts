@@ -5,6 +5,7 @@
 // process's memory: no password, and nothing that could be brute-forced offline,
 // is kept anywhere. A failed check is never remembered.
 import { createHmac, randomBytes } from "node:crypto";
+import { Buffer } from "node:buffer";
 import bcrypt from "bcryptjs";
 
 export interface BasicCredentials {
