@@ -29,10 +29,8 @@ export function parseBasic(header: string | null): BasicCredentials | "malformed
 
 const REMEMBER_MS = 60_000;
 const REMEMBER_MAX = 4096;
-// A real bcrypt hash of a random password: unknown users cost as much as known ones,
-// so response times do not tell which names exist.
-// Made at the first check, not at module load: every CLI command loads this module.
-let dummyHash: string | undefined;
+/** The cost of the file's first hash ("$2y$05$…" → 5), so that an unknown user costs what a known one does. */
+const costOf = (users: ReadonlyMap<string, string>) => Number(/^\$2[aby]\$(\d\d)\$/.exec(users.values().next().value ?? "")?.[1] ?? 10);
 
 export interface CredentialChecker {
   check(credentials: BasicCredentials): Promise<boolean>;
@@ -40,6 +38,9 @@ export interface CredentialChecker {
 
 export function createCredentialChecker(users: ReadonlyMap<string, string>, now: () => number = Date.now): CredentialChecker {
   const key = randomBytes(32);
+  // A real bcrypt hash of a random password: unknown users cost as much as known ones, so response
+  // times do not tell which names exist. Made at the first check (hashing takes time).
+  let dummyHash: string | undefined;
   const remembered = new Map<string, number>();
   const fingerprint = (c: BasicCredentials) => createHmac("sha256", key).update(c.username).update("\0").update(c.password).digest("base64");
   return {
@@ -50,7 +51,7 @@ export function createCredentialChecker(users: ReadonlyMap<string, string>, now:
       if (hash !== undefined && until !== undefined && until > now()) return true;
       // bcrypt looks at the first 72 bytes only; a longer password is refused rather than truncated.
       if (Buffer.byteLength(credentials.password) > 72) return false;
-      const ok = await bcrypt.compare(credentials.password, hash ?? (dummyHash ??= bcrypt.hashSync(randomBytes(16).toString("hex"), 10)));
+      const ok = await bcrypt.compare(credentials.password, hash ?? (dummyHash ??= bcrypt.hashSync(randomBytes(16).toString("hex"), costOf(users))));
       if (!ok || hash === undefined) return false;
       if (remembered.size >= REMEMBER_MAX) remembered.delete(remembered.keys().next().value!);
       remembered.set(id, now() + REMEMBER_MS);

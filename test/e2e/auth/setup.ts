@@ -1,16 +1,12 @@
 // Shared by the auth e2e tests: an htpasswd file made with apache2-utils (mode 0600,
 // as regcache demands of secrets), the [auth] TOML, tokens fetched as a client would,
 // and the check that no secret ever reached regcache's output.
-import { writeFileSync } from "node:fs";
 import { expect } from "vitest";
-import { htpasswdLine } from "../../helpers/htpasswd.ts";
+import { writeHtpasswdFile } from "../../helpers/htpasswd.ts";
 import type { Credentials } from "../../helpers/skopeo.ts";
 import type { RegcacheProcess } from "../regcache-process.ts";
 
-export async function writeHtpasswd(path: string, users: Credentials[]): Promise<void> {
-  const lines = await Promise.all(users.map((u) => htpasswdLine(u.username, u.password)));
-  writeFileSync(path, lines.join(""), { mode: 0o600 });
-}
+export const writeHtpasswd = (path: string, users: Credentials[]) => writeHtpasswdFile(path, users);
 
 export const basicHeader = (c: Credentials) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
 
