@@ -2,6 +2,7 @@
 // the first start into storage.path and reused after restarts, so tokens stay
 // valid across a restart within their short lifetime. The file holds the private
 // key as a JWK, mode 0600; one readable by others is refused like any secret.
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
 import { checkSecretFileMode } from "../config/secrets.ts";
@@ -16,13 +17,16 @@ export interface TokenKey {
   publicKey: CryptoKey;
   /** The JWK thumbprint, sent as `kid`. */
   kid: string;
+  /** A secret derived from the private key for other keyed hashes (passthrough confirmations), so they outlive restarts too. */
+  derivedSecret: Uint8Array;
 }
 
 async function fromJwk(jwk: JWK): Promise<TokenKey> {
   const { d: _d, ...publicJwk } = jwk;
   const privateKey = (await importJWK(jwk, TOKEN_ALG)) as CryptoKey;
   const publicKey = (await importJWK(publicJwk, TOKEN_ALG)) as CryptoKey;
-  return { privateKey, publicKey, kid: await calculateJwkThumbprint(publicJwk) };
+  const derivedSecret = createHash("sha256").update("regcache passthrough confirmations\0").update(String(jwk.d)).digest();
+  return { privateKey, publicKey, kid: await calculateJwkThumbprint(publicJwk), derivedSecret };
 }
 
 /** Reads the key from storage.path, or makes it there (0600) when there is none yet. */

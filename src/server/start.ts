@@ -16,6 +16,8 @@ import { mirrorOpenGauge } from "../cache/service.ts";
 import { buildServices } from "./services.ts";
 import { loadOrCreateTokenKey, type TokenKey } from "../auth/token-key.ts";
 import { Confirmations } from "../auth/passthrough.ts";
+import { confirmationAt, deleteConfirmation, pruneConfirmations, recordConfirmation } from "../db/queries/passthrough-confirmations.ts";
+import type { Db } from "../db/client.ts";
 
 export interface Running {
   port: number;
@@ -38,8 +40,9 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   // issue 12: the token key is made at the first start with [auth] and kept for good (a reload
   // that adds [auth] makes it then).
   let tokenKey: TokenKey | undefined = resolved.auth ? await loadOrCreateTokenKey(config.storage.path) : undefined;
-  // passthrough upstreams' yes per (credential, repository), kept across reloads; memory only.
-  const confirmations = new Confirmations();
+  // passthrough upstreams' yes per (credential, repository), kept across reloads, and in the
+  // database (HMAC ids under a key derived from the token key) across restarts.
+  let confirmations = tokenKey ? passthroughConfirmations(database.db, tokenKey, resolved.config, now) : undefined;
   let services = buildServices({ resolved, store, db: database.db, log, now, tokenKey, confirmations });
   services.prefetcher.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
@@ -75,6 +78,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
     const old = services;
     if (next.auth) tokenKey ??= await loadOrCreateTokenKey(config.storage.path);
+    if (tokenKey) confirmations ??= passthroughConfirmations(database.db, tokenKey, c, now);
     const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, tokenKey, confirmations });
     services = fresh;
     config = c;
@@ -108,4 +112,14 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       log.info("stopped", {});
     })());
   return { port: server.port, reload, shutdown };
+}
+
+/** issue 12: the confirmations store over the database; rows older than any outage_window (at least a day) go at start. */
+function passthroughConfirmations(db: Db, key: TokenKey, config: Config, now: () => number): Confirmations {
+  const keep = Math.max(86_400_000, ...config.upstream.map((u) => u.outage_window));
+  pruneConfirmations(db, now() - keep);
+  return new Confirmations({
+    key: key.derivedSecret,
+    store: { get: (id) => confirmationAt(db, id), put: (id, at) => recordConfirmation(db, id, at), delete: (id) => deleteConfirmation(db, id) },
+  });
 }

@@ -5,6 +5,7 @@
 // anonymous client is refused; with the upstream stopped, A is served or refused
 // according to outage_access. auth_cache = "0s", so every token request asks the upstream
 // (the cached-yes test uses a third upstream with the default 5m).
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createPodman, pullToLayout, type Credentials } from "../../helpers/clients.ts";
@@ -108,6 +109,19 @@ describe("passthrough: private upstream content only for clients the upstream ac
     await regcache.waitForLog("passthrough: upstream unreachable, access decided by outage_access");
     const podman = createPodman({ dir: useTempDir() });
     await podman.pull(`${regcache.host}/private-ow/team/app:v1`, { creds: A });
+  });
+
+  test("a restart during the outage keeps confirmed-within: A still served, B still refused; the database holds no password", async () => {
+    await regcache.restart();
+    expect((await manifest("private-ow/team/app", A)).status).toBe(200);
+    expect((await manifest("private-ow/team/app", B)).status).toBe(401);
+    expect((await manifest("private/team/app", A)).status).toBe(401);
+    await regcache.stop();
+    for (const file of readdirSync(regcache.storageDir).filter((f) => f.startsWith("regcache.db"))) {
+      const bytes = readFileSync(join(regcache.storageDir, file));
+      for (const secret of [A.password, B.password, LOCAL.password]) expect(bytes.includes(secret), `${secret} in ${file}`).toBe(false);
+    }
+    await regcache.restart();
   });
 
   test("no upstream password, regcache password or token appears in regcache's output", async () => {
