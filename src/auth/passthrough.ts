@@ -19,26 +19,48 @@ export interface PassthroughPolicy {
   outageWindowMs: number;
 }
 
-/** When the upstream last said yes to a credential for a repository. Outlives reloads (start.ts keeps one). */
+/** Where confirmations are kept beyond memory (the database); ids are HMACs. */
+export interface ConfirmationStore {
+  get(id: string): number | undefined;
+  put(id: string, at: number): void;
+  delete(id: string): void;
+}
+
+/**
+ * When the upstream last said yes to a credential for a repository. Outlives reloads (start.ts
+ * keeps one). With a store and a key that outlives restarts (derived from the token key), the
+ * yes outlives a restart too, which is what outage_access = "confirmed-within" needs when the
+ * site restarts regcache during an outage.
+ */
 export class Confirmations {
-  readonly #key = randomBytes(32);
+  readonly #key: Uint8Array;
+  readonly #store: ConfirmationStore | undefined;
   readonly #when = new Map<string, number>();
   static readonly MAX = 50_000;
+
+  constructor(options: { key?: Uint8Array; store?: ConfirmationStore } = {}) {
+    this.#key = options.key ?? randomBytes(32);
+    this.#store = options.store;
+  }
 
   #id(credentials: BasicCredentials, repository: string): string {
     return createHmac("sha256", this.#key).update(credentials.username).update("\0").update(credentials.password).update("\0").update(repository).digest("base64");
   }
   get(credentials: BasicCredentials, repository: string): number | undefined {
-    return this.#when.get(this.#id(credentials, repository));
+    const id = this.#id(credentials, repository);
+    return this.#when.get(id) ?? this.#store?.get(id);
   }
   confirm(credentials: BasicCredentials, repository: string, at: number): void {
     const id = this.#id(credentials, repository);
     this.#when.delete(id); // re-inserted last: the oldest entry is the first to go when full
     if (this.#when.size >= Confirmations.MAX) this.#when.delete(this.#when.keys().next().value!);
     this.#when.set(id, at);
+    this.#store?.put(id, at);
   }
   revoke(credentials: BasicCredentials, repository: string): void {
-    this.#when.delete(this.#id(credentials, repository));
+    const id = this.#id(credentials, repository);
+    this.#when.delete(id);
+    this.#store?.delete(id);
   }
 }
 

@@ -11,7 +11,8 @@
 //  - a logged-in user the rules refuse: 403 DENIED.
 // /v2/_catalog lists every repository name, private ones too: it is gated, not
 // filtered, and needs "registry:catalog:*", which admins get.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
+import type { Metrics } from "../telemetry/metrics.ts";
 import type { AuthService } from "../auth/service.ts";
 import { grants, scopeString } from "../auth/scope.ts";
 import { TOKEN_SERVICE, TokenInvalid, type VerifiedToken } from "../auth/tokens.ts";
@@ -62,8 +63,14 @@ function bearerOf(header: string | null): string | "malformed" | undefined {
   return m ? m[1]! : "malformed";
 }
 
-export function authGate(getAuth: () => AuthService | undefined): MiddlewareHandler<Env> {
+export function authGate(getAuth: () => AuthService | undefined, metrics?: Metrics): MiddlewareHandler<Env> {
+  const refusals = metrics?.counter("regcache_auth_refusals_total", "Requests refused by the auth gate, by status (401 no or bad token / token lacking a right, 403 denied by the rules)");
   return async (c, next) => {
+    const response = await decide(c, next);
+    if (response && refusals) refusals.inc({ status: String(response.status) });
+    return response;
+  };
+  async function decide(c: Context<Env>, next: Next): Promise<Response | void> {
     const auth = getAuth();
     if (!auth) return next();
     const request = c.req.raw;
@@ -84,6 +91,7 @@ export function authGate(getAuth: () => AuthService | undefined): MiddlewareHand
       throw e;
     }
     const anonymous = !("user" in token.subject);
+    if ("user" in token.subject) c.set("user", token.subject.user);
 
     if (need.kind === "base") return next();
     if (need.kind === "catalog") {
@@ -109,5 +117,5 @@ export function authGate(getAuth: () => AuthService | undefined): MiddlewareHand
       c.req.raw = new Request(plain, request);
     }
     return next();
-  };
+  }
 }

@@ -27,7 +27,7 @@ export interface AppDeps {
   extraRoutes?: { prefix: string; fetch: (request: Request, client: ClientInfo | undefined) => Response | Promise<Response> }[];
 }
 
-export type Vars = { cache?: string; upstreamFailure?: string; upstream?: string; upstreamCache?: string };
+export type Vars = { cache?: string; upstreamFailure?: string; upstream?: string; upstreamCache?: string; /** issue 12: the token's user */ user?: string };
 
 /** What the server passes with each request (hono's env): who sent it. */
 export type Bindings = { client?: ClientInfo };

@@ -186,6 +186,17 @@ describe("authentication and access rules with podman, skopeo and ctr (binary)",
     expect(await podman.imageDigest(`${regcache.host}/myorg/app:1`)).toBe(image.digests.manifest);
   });
 
+  test("the request log names the user; /metrics counts the gate's refusals", async () => {
+    const token = await fetchToken(regcache, ["repository:myorg/app:pull"], BOB);
+    await fetch(`${regcache.url}/v2/myorg/app/tags/list`, { headers: { authorization: `Bearer ${token}` } });
+    // After the SIGHUP bob is no reader any more: 403, logged with his name.
+    const line = await regcache.waitForLog(/"path":"\/v2\/myorg\/app\/tags\/list".*"user":"bob"/);
+    expect(line.status).toBe(403);
+    const metrics = await (await fetch(`${regcache.url}/metrics`)).text();
+    expect(metrics).toMatch(/regcache_auth_refusals_total\{status="401"\} [1-9]/);
+    expect(metrics).toMatch(/regcache_auth_refusals_total\{status="403"\} [1-9]/);
+  });
+
   test("no password, token or key material appears in any line regcache wrote", async () => {
     const key = JSON.parse(readFileSync(join(regcache.storageDir, "token-key.jwk"), "utf8")) as { d: string };
     // Log lines trail responses by an event-loop turn: wait for the last request's line.
