@@ -20,6 +20,7 @@ import type { Action } from "../config/auth.ts";
 import type { Env } from "./context.ts";
 import { errorResponse } from "./errors.ts";
 import { parseRoute } from "./paths.ts";
+import { isValidName } from "../oci/names.ts";
 
 type Need = { kind: "base" } | { kind: "catalog" } | { kind: "repository"; name: string; action: Action; from?: string };
 
@@ -78,7 +79,8 @@ export function authGate(getAuth: () => AuthService | undefined, metrics?: Metri
     if (url.pathname !== "/v2" && !url.pathname.startsWith("/v2/")) return next();
     const need = needOf(request.method, url);
     const scopeFor = (name: string, action: Action) => scopeString(name, action === "pull" ? ["pull"] : ["pull", action]);
-    const askedScope = need.kind === "repository" ? scopeFor(need.name, need.action) : need.kind === "catalog" ? "registry:catalog:*" : undefined;
+    // Only a name of the OCI grammar goes into the header: no quote, no line break, nothing to inject.
+    const askedScope = need.kind === "repository" ? (isValidName(need.name) ? scopeFor(need.name, need.action) : undefined) : need.kind === "catalog" ? "registry:catalog:*" : undefined;
 
     const bearer = bearerOf(request.headers.get("authorization"));
     if (bearer === undefined) return challenge(auth, request, url, askedScope, undefined, "authentication required: get a token at the realm");

@@ -72,6 +72,14 @@ describe("auth gate and /token (in process)", () => {
     expect(push.headers.get("www-authenticate")).toContain('scope="repository:myorg/app:pull,push"');
   });
 
+  test("a repository name with quotes or line breaks never reaches the challenge header", async () => {
+    for (const name of ["a%22b", "a%0d%0aSet-Cookie:x", "a%0ab"]) {
+      const r = await h.request(`/v2/${name}/manifests/latest`);
+      expect(r.status).toBe(401);
+      expect(r.headers.get("www-authenticate")).toBe('Bearer realm="http://registry.test/token",service="regcache"');
+    }
+  });
+
   test("a Host header that is not a host name does not move the realm", async () => {
     const r = await h.request("/v2/", { headers: { Host: 'evil.example/"x' } });
     expect(r.headers.get("www-authenticate")).toContain('realm="http://registry.test/token"');
