@@ -197,11 +197,18 @@ describe("authentication and access rules with podman, skopeo and ctr (binary)",
     expect(metrics).toMatch(/regcache_auth_refusals_total\{status="403"\} [1-9]/);
   });
 
-  test("no password, token or key material appears in any line regcache wrote", async () => {
+  test("no password, token or key material appears in any line regcache wrote, nor in /metrics or the status page", async () => {
     const key = JSON.parse(readFileSync(join(regcache.storageDir, "token-key.jwk"), "utf8")) as { d: string };
     // Log lines trail responses by an event-loop turn: wait for the last request's line.
     await fetch(`${regcache.url}/v2/`);
     await regcache.waitForLog(/"path":"\/v2\/","status":401/);
-    expectNoSecretInOutput(regcache, [ALICE.password, BOB.password, DAVE.password, ADMIN_FILE_TOKEN, key.d, ...seen, ...seen.map((t) => t.split(".")[2]!)]);
+    const secrets = [ALICE.password, BOB.password, DAVE.password, ADMIN_FILE_TOKEN, key.d, ...seen, ...seen.map((t) => t.split(".")[2]!)];
+    expectNoSecretInOutput(regcache, secrets);
+    // Nor in the pages: /metrics, the status page (loopback may read it), its JSON.
+    for (const path of ["/metrics", "/status", "/status?format=json"]) {
+      const page = await (await fetch(`${regcache.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_FILE_TOKEN}` } })).text();
+      expect(page.length).toBeGreaterThan(0);
+      for (const secret of secrets) expect(page.includes(secret), `a secret in ${path}`).toBe(false);
+    }
   });
 });
