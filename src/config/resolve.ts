@@ -60,9 +60,9 @@ function resolveAuth(config: Config): ResolvedAuth | undefined {
     if (u.username || u.password_file) throw new ConfigError(`${where}.auth: "passthrough" uses the clients' credentials; remove username and password_file`);
     if (u.mirrors.length > 0) throw new ConfigError(`${where}.auth: "passthrough" cannot use mirrors (mirrors get no credentials)`);
   }
+  if (!auth) return undefined; // without [auth] nothing reads the token key: behaviour as before
   // The token key is made at the first start; one that exists must be private already.
   checkSecretFileMode(tokenKeyPath(config.storage.path), "auth (token key)");
-  if (!auth) return undefined;
   const text = readSecretFile(auth.htpasswd, "auth.htpasswd");
   try {
     return { config: auth, users: parseHtpasswd(text), access: config.access };
