@@ -14,6 +14,8 @@ export interface AuthService {
   rules: AccessRules;
   /** The full name [[access]] matches for a /v2/ path name (and containerd's ?ns=). */
   canonical(name: string, ns?: string): string;
+  /** Is this full name on an upstream with auth = "passthrough"? */
+  isPassthrough(canonicalName: string): boolean;
   /** [auth] realm, or "" to derive it from each request. */
   realm: string;
   /** GET /token. */
@@ -41,6 +43,7 @@ export function createAuth(deps: AuthDeps): AuthService {
     rules,
     canonical,
     realm: resolved.config.realm,
+    isPassthrough: deps.isPassthrough ?? (() => false),
     tokenEndpoint: (request) => tokenEndpoint(endpointDeps, request),
   };
 }

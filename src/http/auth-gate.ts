@@ -104,7 +104,14 @@ export function authGate(getAuth: () => AuthService | undefined, metrics?: Metri
 
     const ns = url.searchParams.get("ns") ?? undefined;
     const mayNow = (name: string, action: Action) => auth.rules.allowed(token.subject, auth.canonical(name, ns)).includes(action);
-    const has = (name: string, action: Action) => grants(token.access, "repository", name, action) && mayNow(name, action);
+    // /token confirmed a passthrough repository under the name it resolves to without ?ns=; a ?ns=
+    // that moves the name onto a passthrough upstream would skip that confirmation.
+    const movedOntoPassthrough = (name: string) => ns !== undefined && auth.canonical(name, ns) !== auth.canonical(name) && auth.isPassthrough(auth.canonical(name, ns));
+    const has = (name: string, action: Action) => grants(token.access, "repository", name, action) && mayNow(name, action) && !movedOntoPassthrough(name);
+    if (movedOntoPassthrough(need.name)) {
+      const message = `${need.name.slice(0, 200)}?ns=${ns!.slice(0, 100)} is on a passthrough upstream: use its prefixed name (/v2/<upstream>/${need.name.slice(0, 200)}; containerd: override_path)`;
+      return anonymous ? challenge(auth, request, url, askedScope, "insufficient_scope", message) : denied(request.method, message);
+    }
     if (!has(need.name, need.action)) {
       if (mayNow(need.name, need.action)) return challenge(auth, request, url, askedScope, "insufficient_scope", `the token does not grant ${need.action} on ${need.name.slice(0, 200)}`);
       if (anonymous) return challenge(auth, request, url, askedScope, "insufficient_scope", `${need.action} on ${need.name.slice(0, 200)} needs a login`);

@@ -89,6 +89,14 @@ describe("passthrough: private upstream content only for clients the upstream ac
     expect((await manifest("private/team/app", A)).status).toBe(200);
   });
 
+  test("?ns= cannot reach passthrough content with a token for another name", async () => {
+    // "team/app" alone is a local name: the rules let anyone pull it, and no upstream is asked.
+    const token = await fetchToken(regcache, ["repository:team/app:pull"]);
+    const r = await fetch(`${regcache.url}/v2/team/app/manifests/${image.digests.manifest}?ns=private`, { headers: { authorization: `Bearer ${token}`, accept: MANIFEST } });
+    expect(r.status).toBe(401);
+    expect(await r.text()).toMatch(/passthrough/);
+  });
+
   test("within auth_cache (default 5m) the upstream is asked once per credential and repository", async () => {
     const yes = { path: /\/tags\/list/, status: 200 };
     const before = upstream.countRequests(yes);
