@@ -16,7 +16,7 @@ export async function hasAdminToken(auth: AuthService, request: Request): Promis
   if (!m || m[1]!.split(".").length !== 3) return false;
   try {
     const token = await auth.tokens.verify(m[1]!);
-    return grants(token.access, "registry", "admin", "*") && auth.rules.isAdmin(token.subject);
+    return grants(token.access, "registry", "admin", "*") && auth.rules.isAdmin(token.subject) && "user" in token.subject && auth.knowsUser(token.subject.user);
   } catch (e) {
     if (e instanceof TokenInvalid) return false;
     throw e;

@@ -16,6 +16,8 @@ export interface AuthService {
   canonical(name: string, ns?: string): string;
   /** Is this full name on an upstream with auth = "passthrough"? */
   isPassthrough(canonicalName: string): boolean;
+  /** Is the user in the htpasswd file (as last read)? */
+  knowsUser(name: string): boolean;
   /** [auth] realm, or "" to derive it from each request. */
   realm: string;
   /** GET /token. */
@@ -44,6 +46,7 @@ export function createAuth(deps: AuthDeps): AuthService {
     canonical,
     realm: resolved.config.realm,
     isPassthrough: deps.isPassthrough ?? (() => false),
+    knowsUser: (name) => resolved.users.has(name),
     tokenEndpoint: (request) => tokenEndpoint(endpointDeps, request),
   };
 }

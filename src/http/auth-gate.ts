@@ -93,7 +93,11 @@ export function authGate(getAuth: () => AuthService | undefined, metrics?: Metri
       throw e;
     }
     const anonymous = !("user" in token.subject);
-    if ("user" in token.subject) c.set("user", token.subject.user);
+    if ("user" in token.subject) {
+      c.set("user", token.subject.user);
+      // Removed from the htpasswd file (and SIGHUP): the user's tokens end with it.
+      if (!auth.knowsUser(token.subject.user)) return challenge(auth, request, url, askedScope, "invalid_token", "invalid token: its user is no longer known");
+    }
 
     if (need.kind === "base") return next();
     if (need.kind === "catalog") {

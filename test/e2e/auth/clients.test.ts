@@ -197,6 +197,24 @@ describe("authentication and access rules with podman, skopeo and ctr (binary)",
     expect(metrics).toMatch(/regcache_auth_refusals_total\{status="403"\} [1-9]/);
   });
 
+  test("a user removed from the htpasswd file (SIGHUP) loses the tokens already issued", async () => {
+    const token = await fetchToken(regcache, ["repository:myorg/app:pull"], DAVE);
+    seen.push(token);
+    const head = () => fetch(`${regcache.url}/v2/myorg/app/manifests/1`, { method: "HEAD", headers: { authorization: `Bearer ${token}`, accept: "application/vnd.oci.image.manifest.v1+json" } });
+    expect((await head()).status).toBe(200);
+    const reloads = () => regcache.logs().filter((l) => l.msg === "config reloaded").length;
+    const before = reloads();
+    await writeHtpasswd(htpasswd, [ALICE, BOB]);
+    process.kill(regcache.process().pid, "SIGHUP");
+    for (let i = 0; reloads() === before; i++) {
+      if (i > 200) throw new Error("no second reload logged");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const refused = await head();
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
+  });
+
   test("no password, token or key material appears in any line regcache wrote, nor in /metrics or the status page", async () => {
     const key = JSON.parse(readFileSync(join(regcache.storageDir, "token-key.jwk"), "utf8")) as { d: string };
     // Log lines trail responses by an event-loop turn: a last request with a path of its own,
