@@ -4,6 +4,7 @@
 // the signing key is loaded once and outlives reloads, so tokens stay valid.
 import type { ResolvedAuth } from "../config/resolve.ts";
 import { createCredentialChecker } from "./credentials.ts";
+import { createLoginThrottle, type LoginThrottle } from "./login-throttle.ts";
 import { compileRules, type AccessRules } from "./rules.ts";
 import { tokenEndpoint, type PassthroughCheck } from "./token-endpoint.ts";
 import type { TokenKey } from "./token-key.ts";
@@ -20,8 +21,8 @@ export interface AuthService {
   knowsUser(name: string): boolean;
   /** [auth] realm, or "" to derive it from each request. */
   realm: string;
-  /** GET /token. */
-  tokenEndpoint(request: Request): Promise<Response>;
+  /** GET /token; `address` is the client's (for the password-guessing throttle). */
+  tokenEndpoint(request: Request, address?: string): Promise<Response>;
 }
 
 export interface AuthDeps {
@@ -30,6 +31,8 @@ export interface AuthDeps {
   canonical: (name: string, ns?: string) => string;
   passthrough?: PassthroughCheck;
   isPassthrough?: (canonicalName: string) => boolean;
+  /** Kept across reloads (start.ts), so a SIGHUP does not reset a guesser's count. */
+  throttle?: LoginThrottle;
   now?: () => number;
 }
 
@@ -39,14 +42,16 @@ export function createAuth(deps: AuthDeps): AuthService {
   const rules = compileRules(resolved.config, resolved.access);
   const tokens = createTokenService(key, resolved.config.token_ttl, now);
   const credentials = createCredentialChecker(resolved.users, now);
-  const endpointDeps = { credentials, rules, tokens, canonical: (name: string) => canonical(name), passthrough: deps.passthrough, isPassthrough: deps.isPassthrough };
+  const knowsUser = (name: string) => resolved.users.has(name);
+  const throttle = deps.throttle ?? createLoginThrottle({ now });
+  const endpointDeps = { credentials, rules, tokens, canonical: (name: string) => canonical(name), passthrough: deps.passthrough, isPassthrough: deps.isPassthrough, knowsUser, throttle };
   return {
     tokens,
     rules,
     canonical,
     realm: resolved.config.realm,
     isPassthrough: deps.isPassthrough ?? (() => false),
-    knowsUser: (name) => resolved.users.has(name),
-    tokenEndpoint: (request) => tokenEndpoint(endpointDeps, request),
+    knowsUser,
+    tokenEndpoint: (request, address) => tokenEndpoint(endpointDeps, request, address),
   };
 }

@@ -7,6 +7,7 @@
 import type { Action } from "../config/auth.ts";
 import { ACTIONS } from "../config/auth.ts";
 import { parseBasic, type BasicCredentials, type CredentialChecker } from "./credentials.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
 import { ANONYMOUS, type AccessRules, type Subject } from "./rules.ts";
 import { parseScopes, type AccessClaim } from "./scope.ts";
 import { TOKEN_SERVICE, type TokenService } from "./tokens.ts";
@@ -24,6 +25,9 @@ export interface TokenEndpointDeps {
   passthrough?: PassthroughCheck;
   /** Is this full name on an upstream with auth = "passthrough"? */
   isPassthrough?: (canonicalName: string) => boolean;
+  /** Is the name a user of the htpasswd file? */
+  knowsUser: (name: string) => boolean;
+  throttle: LoginThrottle;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -44,7 +48,8 @@ async function grantRepository(deps: TokenEndpointDeps, subject: Subject, creds:
   return actions.length > 0 ? { type: "repository", name: asked.name, actions } : undefined;
 }
 
-export async function tokenEndpoint(deps: TokenEndpointDeps, request: Request): Promise<Response> {
+/** `address`: the client's, for the guessing throttle (one key for all when unknown). */
+export async function tokenEndpoint(deps: TokenEndpointDeps, request: Request, address = ""): Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD") {
     // containerd tries POST (OAuth2) first and falls back to GET on 405 when `service` was given.
     return json(405, { errors: [{ code: "UNSUPPORTED", message: "use GET /token" }] }, { Allow: "GET, HEAD" });
@@ -60,10 +65,18 @@ export async function tokenEndpoint(deps: TokenEndpointDeps, request: Request): 
   if (basic) {
     const account = url.searchParams.get("account");
     if (account !== null && account !== basic.username) return refuse(400, "account does not name the user of the credentials");
+    const wait = deps.throttle.retryAfter(basic.username, address);
+    if (wait !== undefined) {
+      return json(429, { errors: [{ code: "TOO_MANY_REQUESTS", message: "too many wrong passwords for this user; try again later" }] }, { "Retry-After": String(wait) });
+    }
     if (await deps.credentials.check(basic)) {
       subject = { user: basic.username };
-    } else if (!scopes.some((s) => s.type === "repository" && deps.isPassthrough?.(deps.canonical(s.name)))) {
-      return refuse(401, "invalid user name or password");
+      deps.throttle.succeeded(basic.username, address);
+    } else {
+      // A wrong password of a regcache user counts, also on the passthrough path below (where
+      // the right one would make the caller that user); an upstream-only name does not.
+      if (deps.knowsUser(basic.username)) deps.throttle.failed(basic.username, address);
+      if (!scopes.some((s) => s.type === "repository" && deps.isPassthrough?.(deps.canonical(s.name)))) return refuse(401, "invalid user name or password");
     }
     // Otherwise they are credentials for a passthrough upstream, not a regcache user: the caller
     // is anonymous to [[access]], and the upstream alone says yes or no to its repositories.

@@ -18,7 +18,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // issue 12: with [auth], /v2/ needs a token; /token issues them. deps.auth is read per request
   // (a SIGHUP may add, change or remove [auth]).
   app.use("*", authGate(() => deps.auth, deps.metrics));
-  app.all("/token", (c) => (deps.auth ? deps.auth.tokenEndpoint(c.req.raw) : noSuchEndpoint(c.req.path, c.req.method)));
+  app.all("/token", (c) => (deps.auth ? deps.auth.tokenEndpoint(c.req.raw, c.env?.client?.address) : noSuchEndpoint(c.req.path, c.req.method)));
 
   app.onError((e, c) => {
     const wire = toWireError(e, deps.errorMappers);

@@ -7,6 +7,7 @@ import { adminAccess, crossSiteRefusal } from "../api/access.ts";
 import { hasAdminToken } from "../api/admin-token.ts";
 import { createAuth, type AuthService } from "../auth/service.ts";
 import type { TokenKey } from "../auth/token-key.ts";
+import type { LoginThrottle } from "../auth/login-throttle.ts";
 import { passthroughCheck, type Confirmations, type PassthroughRepository } from "../auth/passthrough.ts";
 import { createAdminApi } from "../api/app.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
@@ -39,6 +40,8 @@ export interface ServiceDeps {
   metrics?: Metrics;
   /** The token signing key (loaded once by start.ts); needed when the config has [auth]. */
   tokenKey?: TokenKey;
+  /** The /token password-guessing throttle (kept across reloads by start.ts). */
+  loginThrottle?: LoginThrottle;
   /** passthrough upstreams' confirmations (kept across reloads by start.ts). */
   confirmations?: Confirmations;
   /** Tests inject fake upstream clients; default: the real one. */
@@ -135,5 +138,5 @@ function buildAuth(deps: ServiceDeps, pullThrough: PullThrough): AuthService | u
   const passthrough = confirmations && config.upstream.some((u) => u.auth === "passthrough")
     ? passthroughCheck({ lookup, confirmations, now: deps.now, log: (msg, fields) => deps.log.warn(msg, fields) })
     : undefined;
-  return createAuth({ resolved, key: deps.tokenKey, canonical, now: deps.now, passthrough, isPassthrough: (name) => lookup(name) !== undefined });
+  return createAuth({ resolved, key: deps.tokenKey, canonical, now: deps.now, passthrough, isPassthrough: (name) => lookup(name) !== undefined, throttle: deps.loginThrottle });
 }

@@ -16,6 +16,7 @@ import { mirrorOpenGauge } from "../cache/service.ts";
 import { buildServices } from "./services.ts";
 import { loadOrCreateTokenKey, type TokenKey } from "../auth/token-key.ts";
 import { Confirmations } from "../auth/passthrough.ts";
+import { createLoginThrottle } from "../auth/login-throttle.ts";
 import { confirmationAt, deleteConfirmation, pruneConfirmations, recordConfirmation } from "../db/queries/passthrough-confirmations.ts";
 import type { Db } from "../db/client.ts";
 
@@ -43,7 +44,8 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   // passthrough upstreams' yes per (credential, repository), kept across reloads, and in the
   // database (HMAC ids under a key derived from the token key) across restarts.
   let confirmations = tokenKey ? passthroughConfirmations(database.db, tokenKey, resolved.config, now) : undefined;
-  let services = buildServices({ resolved, store, db: database.db, log, now, tokenKey, confirmations });
+  const loginThrottle = createLoginThrottle({ now });
+  let services = buildServices({ resolved, store, db: database.db, log, now, tokenKey, confirmations, loginThrottle });
   services.prefetcher.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
   const mirrorOpen = mirrorOpenGauge(services.metrics);
@@ -79,7 +81,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     const old = services;
     if (next.auth) tokenKey ??= await loadOrCreateTokenKey(config.storage.path);
     if (tokenKey) confirmations ??= passthroughConfirmations(database.db, tokenKey, c, now);
-    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, tokenKey, confirmations });
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, tokenKey, confirmations, loginThrottle });
     services = fresh;
     config = c;
     fresh.prefetcher.start();

@@ -18,6 +18,7 @@ const hash = bcrypt.hashSync("alice-pw", 4);
 const users = new Map([
   ["alice", hash],
   ["bob", bcrypt.hashSync("bob-pw", 4)],
+  ["carol", bcrypt.hashSync("carol-pw", 4)],
 ]);
 const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
 
@@ -166,5 +167,18 @@ describe("auth gate and /token (in process)", () => {
     expect((await h.request("/v2/_catalog", { headers: bearer(bob) })).status).toBe(403);
     const anon = await token("scope=registry:catalog:*");
     expect((await h.request("/v2/_catalog", { headers: bearer(anon) })).status).toBe(401);
+  });
+
+  test("password guessing: after 10 wrong passwords the user gets 429 with Retry-After, even with the right one", async () => {
+    const attempt = (password: string) => h.request("/token?service=regcache", { headers: basic("carol", password) });
+    for (let i = 0; i < 10; i++) expect((await attempt(`guess-${i}`)).status).toBe(401);
+    for (const password of ["guess-11", "carol-pw"]) {
+      const r = await attempt(password);
+      expect(r.status).toBe(429);
+      expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+    // Other users are not affected; unknown names are not counted (nothing to guess).
+    expect((await h.request("/token?service=regcache", { headers: basic("alice", "alice-pw") })).status).toBe(200);
+    for (let i = 0; i < 12; i++) expect((await h.request("/token?service=regcache", { headers: basic("nobody", `x${i}`) })).status).toBe(401);
   });
 });
