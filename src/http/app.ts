@@ -18,7 +18,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // issue 12: with [auth], /v2/ needs a token; /token issues them. deps.auth is read per request
   // (a SIGHUP may add, change or remove [auth]).
   app.use("*", authGate(() => deps.auth, deps.metrics));
-  app.all("/token", (c) => (deps.auth ? deps.auth.tokenEndpoint(c.req.raw, c.env?.client?.address) : noSuchEndpoint(c.req.path, c.req.method)));
+  const tokenRequests = deps.metrics.counter("regcache_auth_token_requests_total", "GET /token answers by status (200 issued, 401 wrong password, 429 throttled, 400 bad request)");
+  app.all("/token", async (c) => {
+    if (!deps.auth) return noSuchEndpoint(c.req.path, c.req.method);
+    const response = await deps.auth.tokenEndpoint(c.req.raw, c.env?.client?.address);
+    tokenRequests.inc({ status: String(response.status) });
+    return response;
+  });
 
   app.onError((e, c) => {
     const wire = toWireError(e, deps.errorMappers);

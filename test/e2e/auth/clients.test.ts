@@ -10,7 +10,8 @@ import { createPodman, pullToLayout, pushLayout, type Credentials } from "../../
 import { startContainerd, type Containerd } from "../../helpers/containerd.ts";
 import { makeImage, writeOciLayout, type GeneratedImage } from "../../helpers/oci-image.ts";
 import { makeTempDir, useTempDir, type TempDir } from "../../helpers/tmp.ts";
-import { startRegcache, type RegcacheProcess } from "../regcache-process.ts";
+import { runCommand } from "../../helpers/processes.ts";
+import { BINARY, startRegcache, type RegcacheProcess } from "../regcache-process.ts";
 import { basicHeader, expectNoSecretInOutput, fetchToken, writeHtpasswd } from "./setup.ts";
 
 const ALICE: Credentials = { username: "alice", password: "alice-Pa55-8d1f" }; // pushes to myorg/ and public/; admin
@@ -162,6 +163,11 @@ describe("authentication and access rules with podman, skopeo and ctr (binary)",
     expect((await policies(`Bearer ${admin}`)).status).toBe(200);
     const bob = await fetchToken(regcache, ["registry:admin:*"], BOB);
     expect((await policies(`Bearer ${bob}`)).status).toBe(401);
+    // The CLI sends it as it sends the file's token.
+    const cli = await runCommand(BINARY, ["policy", "list", "--config", regcache.configPath], { env: { REGCACHE_ADMIN_TOKEN: admin } });
+    expect(cli.code).toBe(0);
+    const cliBob = await runCommand(BINARY, ["policy", "list", "--config", regcache.configPath], { env: { REGCACHE_ADMIN_TOKEN: bob }, allowFailure: true });
+    expect(cliBob.code).toBe(1);
     // A pull token of the admin is not an admin token.
     expect((await policies(`Bearer ${await fetchToken(regcache, ["repository:myorg/app:pull"], ALICE)}`)).status).toBe(401);
   });
@@ -195,6 +201,8 @@ describe("authentication and access rules with podman, skopeo and ctr (binary)",
     const metrics = await (await fetch(`${regcache.url}/metrics`)).text();
     expect(metrics).toMatch(/regcache_auth_refusals_total\{status="401"\} [1-9]/);
     expect(metrics).toMatch(/regcache_auth_refusals_total\{status="403"\} [1-9]/);
+    expect(metrics).toMatch(/regcache_auth_token_requests_total\{status="200"\} [1-9]/);
+    expect(metrics).toMatch(/regcache_auth_token_requests_total\{status="401"\} [1-9]/);
   });
 
   test("a user removed from the htpasswd file (SIGHUP) loses the tokens already issued", async () => {
