@@ -3,6 +3,7 @@
 // from the resolved config at start and at each SIGHUP (new users, new rules);
 // the signing key is loaded once and outlives reloads, so tokens stay valid.
 import type { ResolvedAuth } from "../config/resolve.ts";
+import { type Cidr, inCidr, parseCidr, parseIp } from "../config/ip.ts";
 import { createCredentialChecker } from "./credentials.ts";
 import { createLoginThrottle, type LoginThrottle } from "./login-throttle.ts";
 import { compileRules, type AccessRules } from "./rules.ts";
@@ -17,6 +18,8 @@ export interface AuthService {
   canonical(name: string, ns?: string): string;
   /** Is this full name on an upstream with auth = "passthrough"? */
   isPassthrough(canonicalName: string): boolean;
+  /** Is `address` one of server.trusted_proxies (whose X-Forwarded-* headers count)? */
+  fromTrustedProxy(address: string): boolean;
   /** Is the user in the htpasswd file (as last read)? */
   knowsUser(name: string): boolean;
   /** [auth] realm, or "" to derive it from each request. */
@@ -31,6 +34,8 @@ export interface AuthDeps {
   canonical: (name: string, ns?: string) => string;
   passthrough?: PassthroughCheck;
   isPassthrough?: (canonicalName: string) => boolean;
+  /** server.trusted_proxies (CIDR text). */
+  trustedProxies?: readonly string[];
   /** Kept across reloads (start.ts), so a SIGHUP does not reset a guesser's count. */
   throttle?: LoginThrottle;
   now?: () => number;
@@ -43,6 +48,7 @@ export function createAuth(deps: AuthDeps): AuthService {
   const tokens = createTokenService(key, resolved.config.token_ttl, now);
   const credentials = createCredentialChecker(resolved.users, now);
   const knowsUser = (name: string) => resolved.users.has(name);
+  const proxies = (deps.trustedProxies ?? []).map((c) => parseCidr(c)).filter((c): c is Cidr => c !== undefined);
   const throttle = deps.throttle ?? createLoginThrottle({ now });
   const endpointDeps = { credentials, rules, tokens, canonical: (name: string) => canonical(name), passthrough: deps.passthrough, isPassthrough: deps.isPassthrough, knowsUser, throttle };
   return {
@@ -52,6 +58,10 @@ export function createAuth(deps: AuthDeps): AuthService {
     realm: resolved.config.realm,
     isPassthrough: deps.isPassthrough ?? (() => false),
     knowsUser,
+    fromTrustedProxy: (address) => {
+      const ip = parseIp(address);
+      return ip !== undefined && proxies.some((p) => inCidr(ip, p));
+    },
     tokenEndpoint: (request, address) => tokenEndpoint(endpointDeps, request, address),
   };
 }

@@ -41,15 +41,25 @@ function needOf(method: string, url: URL): Need {
 
 const SAFE_HOST = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
-/** The realm clients are sent to: [auth] realm, or this request's scheme and Host + /token. */
-function realmOf(auth: AuthService, request: Request, url: URL): string {
+/**
+ * The realm clients are sent to: [auth] realm, or this request's scheme and Host + /token. From a
+ * trusted proxy (server.trusted_proxies, e.g. a TLS terminator), X-Forwarded-Proto and
+ * X-Forwarded-Host say what the client used; from anyone else they are ignored.
+ */
+function realmOf(auth: AuthService, request: Request, url: URL, peer: string | undefined): string {
   if (auth.realm) return auth.realm;
-  const host = request.headers.get("host");
-  return `${url.protocol}//${host && SAFE_HOST.test(host) ? host : url.host}/token`;
+  let scheme = url.protocol;
+  let host = request.headers.get("host");
+  if (peer !== undefined && auth.fromTrustedProxy(peer)) {
+    const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]!.trim().toLowerCase();
+    if (proto === "https" || proto === "http") scheme = `${proto}:`;
+    host = request.headers.get("x-forwarded-host")?.split(",")[0]!.trim() ?? host;
+  }
+  return `${scheme}//${host && SAFE_HOST.test(host) ? host : url.host}/token`;
 }
 
-function challenge(auth: AuthService, request: Request, url: URL, scope: string | undefined, error: string | undefined, message: string): Response {
-  let header = `Bearer realm="${realmOf(auth, request, url)}",service="${TOKEN_SERVICE}"`;
+function challengeWith(auth: AuthService, request: Request, url: URL, scope: string | undefined, error: string | undefined, message: string, peer?: string): Response {
+  let header = `Bearer realm="${realmOf(auth, request, url, peer)}",service="${TOKEN_SERVICE}"`;
   if (scope) header += `,scope="${scope}"`;
   if (error) header += `,error="${error}"`;
   return errorResponse({ status: 401, code: "UNAUTHORIZED", message, headers: { "WWW-Authenticate": header } }, request.method);
@@ -82,27 +92,29 @@ export function authGate(getAuth: () => AuthService | undefined, metrics?: Metri
     // Only a name of the OCI grammar goes into the header: no quote, no line break, nothing to inject.
     const askedScope = need.kind === "repository" ? (isValidName(need.name) ? scopeFor(need.name, need.action) : undefined) : need.kind === "catalog" ? "registry:catalog:*" : undefined;
 
+    const peer = c.env?.client?.address;
+    const challenge = (scope: string | undefined, error: string | undefined, message: string) => challengeWith(auth, request, url, scope, error, message, peer);
     const bearer = bearerOf(request.headers.get("authorization"));
-    if (bearer === undefined) return challenge(auth, request, url, askedScope, undefined, "authentication required: get a token at the realm");
-    if (bearer === "malformed") return challenge(auth, request, url, askedScope, "invalid_token", "invalid token: expected Authorization: Bearer <token>");
+    if (bearer === undefined) return challenge(askedScope, undefined, "authentication required: get a token at the realm");
+    if (bearer === "malformed") return challenge(askedScope, "invalid_token", "invalid token: expected Authorization: Bearer <token>");
     let token: VerifiedToken;
     try {
       token = await auth.tokens.verify(bearer);
     } catch (e) {
-      if (e instanceof TokenInvalid) return challenge(auth, request, url, askedScope, "invalid_token", e.message);
+      if (e instanceof TokenInvalid) return challenge(askedScope, "invalid_token", e.message);
       throw e;
     }
     const anonymous = !("user" in token.subject);
     if ("user" in token.subject) {
       c.set("user", token.subject.user);
       // Removed from the htpasswd file (and SIGHUP): the user's tokens end with it.
-      if (!auth.knowsUser(token.subject.user)) return challenge(auth, request, url, askedScope, "invalid_token", "invalid token: its user is no longer known");
+      if (!auth.knowsUser(token.subject.user)) return challenge(askedScope, "invalid_token", "invalid token: its user is no longer known");
     }
 
     if (need.kind === "base") return next();
     if (need.kind === "catalog") {
       if (grants(token.access, "registry", "catalog", "*") && auth.rules.isAdmin(token.subject)) return next();
-      if (anonymous || auth.rules.isAdmin(token.subject)) return challenge(auth, request, url, askedScope, "insufficient_scope", "the catalog needs a token with scope registry:catalog:*");
+      if (anonymous || auth.rules.isAdmin(token.subject)) return challenge(askedScope, "insufficient_scope", "the catalog needs a token with scope registry:catalog:*");
       return denied(request.method, "the catalog lists every repository; only admins (auth.admin_users) may read it");
     }
 
@@ -114,11 +126,11 @@ export function authGate(getAuth: () => AuthService | undefined, metrics?: Metri
     const has = (name: string, action: Action) => grants(token.access, "repository", name, action) && mayNow(name, action) && !movedOntoPassthrough(name);
     if (movedOntoPassthrough(need.name)) {
       const message = `${need.name.slice(0, 200)}?ns=${ns!.slice(0, 100)} is on a passthrough upstream: use its prefixed name (/v2/<upstream>/${need.name.slice(0, 200)}; containerd: override_path)`;
-      return anonymous ? challenge(auth, request, url, askedScope, "insufficient_scope", message) : denied(request.method, message);
+      return anonymous ? challenge(askedScope, "insufficient_scope", message) : denied(request.method, message);
     }
     if (!has(need.name, need.action)) {
-      if (mayNow(need.name, need.action)) return challenge(auth, request, url, askedScope, "insufficient_scope", `the token does not grant ${need.action} on ${need.name.slice(0, 200)}`);
-      if (anonymous) return challenge(auth, request, url, askedScope, "insufficient_scope", `${need.action} on ${need.name.slice(0, 200)} needs a login`);
+      if (mayNow(need.name, need.action)) return challenge(askedScope, "insufficient_scope", `the token does not grant ${need.action} on ${need.name.slice(0, 200)}`);
+      if (anonymous) return challenge(askedScope, "insufficient_scope", `${need.action} on ${need.name.slice(0, 200)} needs a login`);
       return denied(request.method, `${need.action} on ${need.name.slice(0, 200)} is not allowed for this user`);
     }
     // A cross-repository mount reads the source repository: without pull there, the spec's

@@ -138,5 +138,5 @@ function buildAuth(deps: ServiceDeps, pullThrough: PullThrough): AuthService | u
   const passthrough = confirmations && config.upstream.some((u) => u.auth === "passthrough")
     ? passthroughCheck({ lookup, confirmations, now: deps.now, log: (msg, fields) => deps.log.warn(msg, fields) })
     : undefined;
-  return createAuth({ resolved, key: deps.tokenKey, canonical, now: deps.now, passthrough, isPassthrough: (name) => lookup(name) !== undefined, throttle: deps.loginThrottle });
+  return createAuth({ resolved, key: deps.tokenKey, canonical, now: deps.now, passthrough, isPassthrough: (name) => lookup(name) !== undefined, throttle: deps.loginThrottle, trustedProxies: config.server.trusted_proxies });
 }

@@ -79,6 +79,9 @@ describe("authentication and access rules with podman, skopeo and ctr (binary)",
     const r = await fetch(`${regcache.url}/v2/`);
     expect(r.status).toBe(401);
     expect(r.headers.get("www-authenticate")).toBe(`Bearer realm="${regcache.url}/token",service="regcache"`);
+    // From a client that is no trusted proxy, X-Forwarded-* cannot move the realm.
+    const forged = await fetch(`${regcache.url}/v2/`, { headers: { "x-forwarded-proto": "https", "x-forwarded-host": "evil.example" } });
+    expect(forged.headers.get("www-authenticate")).toBe(`Bearer realm="${regcache.url}/token",service="regcache"`);
     const { statSync } = await import("node:fs");
     expect(statSync(join(regcache.storageDir, "token-key.jwk")).mode & 0o777).toBe(0o600);
   });

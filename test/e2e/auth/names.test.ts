@@ -17,7 +17,7 @@ describe("access rules over resolved names (binary)", () => {
     const htpasswd = join(work.path, "htpasswd");
     await writeHtpasswd(htpasswd, [{ username: "ci", password: "ci-names-Pw-5" }]);
     regcache = await startRegcache({
-      serverToml: `default_upstream = "up"\nlocal_namespaces = ["myorg"]`,
+      serverToml: `default_upstream = "up"\nlocal_namespaces = ["myorg"]\ntrusted_proxies = ["127.0.0.1/32"]`,
       extraToml: [
         `[auth]\nhtpasswd = ${JSON.stringify(htpasswd)}\n`,
         `[[access]]\nrepository = "up/library/*"\nanonymous = true\nactions = ["pull"]\n`,
@@ -43,5 +43,12 @@ describe("access rules over resolved names (binary)", () => {
     expect(viaNs.status).toBe(503);
     const local = await fetchToken(regcache, ["repository:myorg/library:pull"]);
     expect((await fetch(`${regcache.url}/v2/myorg/library/manifests/latest`, { headers: { authorization: `Bearer ${local}` } })).status).toBe(401);
+  });
+
+  test("behind a trusted proxy (a TLS terminator) the realm follows X-Forwarded-Proto and -Host", async () => {
+    const r = await fetch(`${regcache.url}/v2/`, { headers: { "x-forwarded-proto": "https", "x-forwarded-host": "edge.example:8443", "x-forwarded-for": "10.1.2.3" } });
+    expect(r.headers.get("www-authenticate")).toBe('Bearer realm="https://edge.example:8443/token",service="regcache"');
+    const bad = await fetch(`${regcache.url}/v2/`, { headers: { "x-forwarded-proto": "gopher", "x-forwarded-host": 'evil"x' } });
+    expect(bad.headers.get("www-authenticate")).toBe(`Bearer realm="${regcache.url}/token",service="regcache"`);
   });
 });
