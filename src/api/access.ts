@@ -78,7 +78,7 @@ export function isLoopbackHost(host: string | null): boolean {
 const WRITES = new Set(["POST", "PUT", "PATCH"]);
 
 /** Refusals that hold with or without a token: another site's page must not drive the API. */
-function crossSiteRefusal(request: Request): Response | undefined {
+export function crossSiteRefusal(request: Request): Response | undefined {
   const origin = request.headers.get("origin");
   if (origin !== null) {
     let host: string | undefined;

@@ -11,6 +11,7 @@ import type { Repository } from "../repository/types.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import { createUpstreamClient, type TagList, UpstreamError, type UpstreamClient } from "../upstream/index.ts";
+import type { Credentials } from "../upstream/auth.ts";
 import { SingleFlight } from "./single-flight.ts";
 import { BlobCache } from "./blobs.ts";
 import type { CacheContext, CachedUpstream, ManifestStoredHook } from "./context.ts";
@@ -69,6 +70,8 @@ export interface PullThrough {
     /** The digest a tag points at (one HEAD), or undefined when the tag does not exist. */
     tagDigest(target: Target, tag: string): Promise<string | undefined>;
   };
+  /** issue 12: for a target of an upstream with auth = "passthrough", asking it about a client's credentials; else undefined. */
+  passthrough(target: Target): { confirm(credentials: Credentials): Promise<boolean>; remember(credentials: Credentials): void } | undefined;
   /** Waits up to `waitMs` for running downloads to be stored (default 5 s), then closes the upstream connections. */
   close(waitMs?: number): Promise<void>;
 }
@@ -171,6 +174,14 @@ export function createPullThrough(deps: PullThroughDeps): PullThrough {
           throw e;
         }
       },
+    },
+    passthrough(target) {
+      const client = upstreams.get(target.upstream)?.client;
+      if (!client?.confirmAccess || !client.acceptCredentials) return undefined;
+      return {
+        confirm: (credentials) => client.confirmAccess!(target.remoteName, credentials),
+        remember: (credentials) => client.acceptCredentials!(target.remoteName, credentials),
+      };
     },
     async close(waitMs = 5_000) {
       // Clients may already have every verified byte of a download whose file is still being

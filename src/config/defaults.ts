@@ -9,6 +9,24 @@ default_upstream = "docker.io"
 [storage]
 path = "./regcache-data"
 
+# Who may pull and push (README, "Authentication and access"). Without an [auth] table every
+# client may pull, push and delete. With one, clients log in (podman login) and [[access]]
+# decides, first match wins, no match: no.
+# [auth]
+# htpasswd = "/etc/regcache/htpasswd"   # htpasswd -B -c /etc/regcache/htpasswd alice; chmod 0640
+# token_ttl = "5m"
+# admin_users = ["alice"]               # may use the admin API with a token (registry:admin:*)
+# [auth.groups]
+# dev = ["alice", "bob"]
+# [[access]]
+# repository = "myorg/**"
+# groups = ["dev"]
+# actions = ["pull", "push", "delete"]
+# [[access]]
+# repository = "**"
+# anonymous = true                      # everyone, logged in or not
+# actions = ["pull"]
+
 [[upstream]]
 name = "docker.io"
 url = "https://registry-1.docker.io"

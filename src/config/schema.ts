@@ -7,6 +7,7 @@ import { upstreamSection } from "./upstream.ts";
 import { prefetchSection, unknownPrefetchUpstream } from "./prefetch.ts";
 import { squidSection } from "./squid.ts";
 import { scrubKeys } from "./scrub.ts";
+import { accessEntry, authSection, unknownGroup } from "./auth.ts";
 
 const serverSection = v.strictObject({
   /** Address to listen on. Default ":5000" (all interfaces, port 5000). */
@@ -58,12 +59,17 @@ export const configSchema = v.pipe(
     upstream: v.optional(v.array(upstreamSection, "expected [[upstream]] tables"), []),
     prefetch: v.optional(prefetchSection, {}),
     squid: v.optional(squidSection, {}),
+    /** Client authentication (issue 12). Absent (the default): every client may pull, push and delete. */
+    auth: v.optional(authSection),
+    /** Access rules, first match decides; with [auth] and no match: denied. Default []. */
+    access: v.optional(v.array(accessEntry, "expected [[access]] tables"), []),
   }),
   v.check((c) => new Set(c.upstream.map((u) => u.name)).size === c.upstream.length, "upstream names must be unique"),
   v.check(
     (c) => c.server.default_upstream === "" || c.upstream.some((u) => u.name === c.server.default_upstream),
     (i) => `server.default_upstream: names no [[upstream]] (got ${JSON.stringify((i.input as { server: { default_upstream: string } }).server.default_upstream)})`,
   ),
+  v.check((c) => unknownGroup(c) === undefined, (i) => unknownGroup(i.input as Parameters<typeof unknownGroup>[0])!),
   v.check((c) => unknownPrefetchUpstream(c) === undefined, (i) => unknownPrefetchUpstream(i.input as Parameters<typeof unknownPrefetchUpstream>[0])!),
 );
 

@@ -86,4 +86,18 @@ export const upstreamSection = v.strictObject({
   allow: v.optional(v.array(nameGlob()), []),
   /** Repository names that may never be pulled; deny wins over allow. Default []: none. */
   deny: v.optional(v.array(nameGlob()), []),
+  // Private upstream content (issue 12):
+  /** Whose credentials reach this upstream. "configured" (default): username + password_file (or
+   *  none), and [[access]] alone decides who is served. "passthrough": each client's own Basic
+   *  credentials (sent to regcache's /token) are used at the upstream, and cached content of this
+   *  upstream is served only to clients the upstream accepted for that repository. Needs [auth]. */
+  auth: v.optional(v.picklist(["configured", "passthrough"], `expected "configured" or "passthrough"`), "configured"),
+  /** passthrough: how long the upstream's yes for a (credential, repository) is believed without
+   *  asking again. Default "5m"; "0s" asks at every token request. */
+  auth_cache: v.optional(duration(), "5m"),
+  /** passthrough, when the upstream cannot be asked (an outage): "deny" (default) refuses everyone;
+   *  "confirmed-within" serves clients the upstream confirmed within outage_window. */
+  outage_access: v.optional(v.picklist(["deny", "confirmed-within"], `expected "deny" or "confirmed-within"`), "deny"),
+  /** With outage_access = "confirmed-within": how old a confirmation may be. Default "24h". */
+  outage_window: v.optional(duration(), "24h"),
 });

@@ -117,4 +117,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER immutability_policies_deleted AFTER DELETE ON immutability_policies
     BEGIN UPDATE immutability_generation SET generation = generation + 1 WHERE id = 1; END;
   `,
+  // 5: (issue 12) passthrough upstreams' confirmations: when the upstream last accepted a
+  // credential for a repository, so that outage_access = "confirmed-within" survives a restart
+  // during an outage. The id is an HMAC of user, password and repository under a key derived
+  // from the token key: no password, nor anything to test guesses against without that key.
+  // (Index 4 in this branch; migration 4 is reserved for the disk work: the coordinator renumbers.)
+  `
+  CREATE TABLE passthrough_confirmations (
+    id TEXT PRIMARY KEY,
+    confirmed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX passthrough_confirmations_age ON passthrough_confirmations(confirmed_at);
+  `,
 ];

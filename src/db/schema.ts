@@ -135,3 +135,9 @@ export const immutabilityGeneration = sqliteTable("immutability_generation", {
   id: integer("id").primaryKey(),
   generation: integer("generation").notNull(),
 });
+
+/** issue 12 (migration 5): when a passthrough upstream last accepted a credential for a repository; id = HMAC, never a password. */
+export const passthroughConfirmations = sqliteTable("passthrough_confirmations", {
+  id: text("id").primaryKey(),
+  confirmedAt: integer("confirmed_at").notNull(),
+});

@@ -7,6 +7,7 @@ import type { AppDeps, Env } from "./context.ts";
 import { errorResponse, toWireError } from "./errors.ts";
 import { parseRoute } from "./paths.ts";
 import { requestLog } from "./request-log.ts";
+import { authGate } from "./auth-gate.ts";
 import { mountHealth } from "./health.ts"; // operator (issue 15)
 import { getCatalog } from "./routes/listing.ts";
 import { handleV2 } from "./routes/v2.ts";
@@ -14,6 +15,16 @@ import { handleV2 } from "./routes/v2.ts";
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use("*", requestLog(deps));
+  // issue 12: with [auth], /v2/ needs a token; /token issues them. deps.auth is read per request
+  // (a SIGHUP may add, change or remove [auth]).
+  app.use("*", authGate(() => deps.auth, deps.metrics));
+  const tokenRequests = deps.metrics.counter("regcache_auth_token_requests_total", "GET /token answers by status (200 issued, 401 wrong password, 429 throttled, 400 bad request)");
+  app.all("/token", async (c) => {
+    if (!deps.auth) return noSuchEndpoint(c.req.path, c.req.method);
+    const response = await deps.auth.tokenEndpoint(c.req.raw, c.env?.client?.address);
+    tokenRequests.inc({ status: String(response.status) });
+    return response;
+  });
 
   app.onError((e, c) => {
     const wire = toWireError(e, deps.errorMappers);

@@ -7,6 +7,7 @@ import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { ErrorMapper } from "./errors.ts";
 import type { OperatorSurface } from "../status/operator.ts"; // operator (issue 15)
+import type { AuthService } from "../auth/service.ts";
 
 export interface AppDeps {
   /** The catalog and the manifest size limit; repositories themselves come from `repositories`. */
@@ -21,10 +22,12 @@ export interface AppDeps {
   /** Extra routes mounted by main (admin API); kept out of http to keep imports pointing down. */
   /** operator (issue 15): request hook, /readyz and the status page; absent in tests that do not need them. */
   operator?: OperatorSurface;
+  /** issue 12: token authentication and access rules; absent without [auth] (everyone may do everything). */
+  auth?: AuthService;
   extraRoutes?: { prefix: string; fetch: (request: Request, client: ClientInfo | undefined) => Response | Promise<Response> }[];
 }
 
-export type Vars = { cache?: string; upstreamFailure?: string; upstream?: string; upstreamCache?: string };
+export type Vars = { cache?: string; upstreamFailure?: string; upstream?: string; upstreamCache?: string; /** issue 12: the token's user */ user?: string };
 
 /** What the server passes with each request (hono's env): who sent it. */
 export type Bindings = { client?: ClientInfo };

@@ -25,6 +25,7 @@ export function requestLog(deps: AppDeps): MiddlewareHandler<Env> {
       ...(cache ? { cache } : {}),
       ...(c.get("upstreamCache") ? { upstream_cache: c.get("upstreamCache") } : {}),
       ...(c.get("upstreamFailure") ? { upstream_failure: c.get("upstreamFailure") } : {}),
+      ...(c.get("user") ? { user: c.get("user") } : {}), // issue 12: who, when [auth] is on
     });
     // operator (issue 15): the status page's traffic counters, from the same facts as the log line.
     deps.operator?.onRequest({ time: Date.now(), method: c.req.method, path: c.req.path, status, requestId, cache, upstreamFailure: c.get("upstreamFailure"), ns: c.req.query("ns") });

@@ -3,7 +3,12 @@
 // prefetch workers that download through the cache, the admin API, and what
 // the HTTP layer is given. start.ts adds storage and the listener; tests build
 // the same graph over a temporary directory (with fake upstream clients).
-import { adminAccess } from "../api/access.ts";
+import { adminAccess, crossSiteRefusal } from "../api/access.ts";
+import { hasAdminToken } from "../api/admin-token.ts";
+import { createAuth, type AuthService } from "../auth/service.ts";
+import type { TokenKey } from "../auth/token-key.ts";
+import type { LoginThrottle } from "../auth/login-throttle.ts";
+import { passthroughCheck, type Confirmations, type PassthroughRepository } from "../auth/passthrough.ts";
 import { createAdminApi } from "../api/app.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
@@ -36,6 +41,12 @@ export interface ServiceDeps {
   now: () => number;
   /** Kept across reloads, so counters go on counting; default: a new one. */
   metrics?: Metrics;
+  /** The token signing key (loaded once by start.ts); needed when the config has [auth]. */
+  tokenKey?: TokenKey;
+  /** The /token password-guessing throttle (kept across reloads by start.ts). */
+  loginThrottle?: LoginThrottle;
+  /** passthrough upstreams' confirmations (kept across reloads by start.ts). */
+  confirmations?: Confirmations;
   /** Tests inject fake upstream clients; default: the real one. */
   createClient?: (settings: UpstreamSettings) => UpstreamClient;
   /** The scrub's run state, kept across reloads so only one scrub ever runs; default: a new one. */
@@ -53,8 +64,10 @@ export interface Services {
   scrub: Scrubber;
   /** Who may use the admin API (and, unless status_public, the status page). */
   adminGate: (request: Request, client: ClientInfo | undefined) => Response | undefined;
+  /** issue 12: undefined without [auth]. */
+  auth?: AuthService;
   /** createApp's options, less the platform, the log and the metrics. */
-  http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes">;
+  http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes" | "auth">;
 }
 
 export function buildServices(deps: ServiceDeps): Services {
@@ -97,7 +110,11 @@ export function buildServices(deps: ServiceDeps): Services {
     bundleRoutes(createBundles({ db, store, pullThrough, log, now, guard: immutability.guard, maxManifestBytes: config.server.max_manifest_size, ttlOf: (name) => config.upstream.find((u) => u.name === name)?.ttl ?? 0 })),
   ]);
   const gate = adminAccess({ token: resolved.adminToken, trustedProxies: config.server.trusted_proxies });
-  const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
+  const auth = buildAuth(deps, pullThrough);
+  const adminFetch = async (request: Request, client: ClientInfo | undefined) => {
+    if (auth && (await hasAdminToken(auth, request))) return crossSiteRefusal(request) ?? admin.fetch(request);
+    return gate(request, client) ?? admin.fetch(request);
+  };
   return {
     metrics,
     registry,
@@ -106,6 +123,41 @@ export function buildServices(deps: ServiceDeps): Services {
     prefetcher,
     scrub,
     adminGate: gate,
-    http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] },
+    auth,
+    http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }], auth },
   };
+}
+
+/** issue 12: [auth] over the resolved users and rules; [[access]] globs see the full name (upstream prefix included). */
+function buildAuth(deps: ServiceDeps, pullThrough: PullThrough): AuthService | undefined {
+  const resolved = deps.resolved.auth;
+  if (!resolved) return undefined;
+  if (!deps.tokenKey) throw new Error("[auth] is configured but no token key was loaded");
+  const canonical = (name: string, ns?: string) => {
+    try {
+      return pullThrough.resolve(name, ns, false)?.localName ?? name;
+    } catch {
+      return name; // an unknown ?ns=: the handler answers it; the name itself is what the rules see
+    }
+  };
+  const config = deps.resolved.config;
+  /** A full name on an upstream with auth = "passthrough": its policy and how to ask it. */
+  const lookup = (name: string): PassthroughRepository | undefined => {
+    const target = (() => {
+      try {
+        return pullThrough.resolve(name, undefined, false);
+      } catch {
+        return undefined;
+      }
+    })();
+    const u = target && config.upstream.find((x) => x.name === target.upstream);
+    const ask = target && u?.auth === "passthrough" ? pullThrough.passthrough(target) : undefined;
+    if (!ask || !u) return undefined;
+    return { policy: { authCacheMs: u.auth_cache, outageAccess: u.outage_access, outageWindowMs: u.outage_window }, ...ask };
+  };
+  const confirmations = deps.confirmations;
+  const passthrough = confirmations && config.upstream.some((u) => u.auth === "passthrough")
+    ? passthroughCheck({ lookup, confirmations, now: deps.now, log: (msg, fields) => deps.log.warn(msg, fields) })
+    : undefined;
+  return createAuth({ resolved, key: deps.tokenKey, canonical, now: deps.now, passthrough, isPassthrough: (name) => lookup(name) !== undefined, throttle: deps.loginThrottle, trustedProxies: config.server.trusted_proxies });
 }

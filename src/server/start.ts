@@ -15,6 +15,11 @@ import { createOperator } from "../status/create.ts"; // operator (issue 15)
 import { mirrorOpenGauge } from "../cache/service.ts";
 import { ScrubRuns } from "../scrub/runs.ts";
 import { buildServices } from "./services.ts";
+import { loadOrCreateTokenKey, type TokenKey } from "../auth/token-key.ts";
+import { Confirmations } from "../auth/passthrough.ts";
+import { createLoginThrottle } from "../auth/login-throttle.ts";
+import { confirmationAt, deleteConfirmation, pruneConfirmations, recordConfirmation } from "../db/queries/passthrough-confirmations.ts";
+import type { Db } from "../db/client.ts";
 
 export interface Running {
   port: number;
@@ -36,7 +41,14 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const database = openDatabase(platform.openSqlite(store.paths.database));
   // One scrub at a time, whatever reloads happen while it runs.
   const scrubRuns = new ScrubRuns();
-  let services = buildServices({ resolved, store, db: database.db, log, now, scrubRuns });
+  // issue 12: the token key is made at the first start with [auth] and kept for good (a reload
+  // that adds [auth] makes it then).
+  let tokenKey: TokenKey | undefined = resolved.auth ? await loadOrCreateTokenKey(config.storage.path) : undefined;
+  // passthrough upstreams' yes per (credential, repository), kept across reloads, and in the
+  // database (HMAC ids under a key derived from the token key) across restarts.
+  let confirmations = tokenKey ? passthroughConfirmations(database.db, tokenKey, resolved.config, now) : undefined;
+  const loginThrottle = createLoginThrottle({ now });
+  let services = buildServices({ resolved, store, db: database.db, log, now, scrubRuns, tokenKey, confirmations, loginThrottle });
   services.prefetcher.start();
   services.scrub.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
@@ -50,6 +62,9 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       return services.http.registry;
     },
     repositories: (name, ns, forWrite) => services.http.repositories(name, ns, forWrite),
+    get auth() {
+      return services.http.auth;
+    },
     extraRoutes: [{ prefix: "/api/v1", fetch: (request, client) => services.http.extraRoutes![0]!.fetch(request, client) }],
     platform,
     log,
@@ -60,7 +75,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   let stopUploadSweep = startUploadSweep(services.registry, config.storage.upload_expiry, log);
   const { hostname, port } = config.server.listen;
   const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
-  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
+  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name), auth: resolved.auth ? "token" : "off" });
 
   const reload = async (next: ResolvedConfig, label: string) => {
     const c = next.config;
@@ -68,7 +83,9 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
     const old = services;
-    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, scrubRuns });
+    if (next.auth) tokenKey ??= await loadOrCreateTokenKey(config.storage.path);
+    if (tokenKey) confirmations ??= passthroughConfirmations(database.db, tokenKey, c, now);
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, scrubRuns, tokenKey, confirmations, loginThrottle });
     services = fresh;
     config = c;
     fresh.prefetcher.start();
@@ -81,7 +98,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     // verified and stored like any other), then its connection pools close. Its prefetch
     // jobs stay in the queue, which the new workers take over.
     void old.prefetcher.stop(1_000).then(() => old.pullThrough.close(6 * 3_600_000));
-    log.info("config reloaded", { upstreams: c.upstream.map((u) => u.name) });
+    log.info("config reloaded", { upstreams: c.upstream.map((u) => u.name), ...(next.auth ? { auth_users: next.auth.users.size, access_rules: next.auth.access.length } : {}) });
   };
 
   let stopping: Promise<void> | undefined;
@@ -106,4 +123,14 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       log.info("stopped", {});
     })());
   return { port: server.port, reload, shutdown };
+}
+
+/** issue 12: the confirmations store over the database; rows older than any outage_window (at least a day) go at start. */
+function passthroughConfirmations(db: Db, key: TokenKey, config: Config, now: () => number): Confirmations {
+  const keep = Math.max(86_400_000, ...config.upstream.map((u) => u.outage_window));
+  pruneConfirmations(db, now() - keep);
+  return new Confirmations({
+    key: key.derivedSecret,
+    store: { get: (id) => confirmationAt(db, id), put: (id, at) => recordConfirmation(db, id, at), delete: (id) => deleteConfirmation(db, id) },
+  });
 }

@@ -19,6 +19,10 @@ export interface Credentials {
   password: string;
 }
 
+/** Fixed credentials, or (passthrough) the credentials to use for one scope: those of a client
+ *  the upstream last accepted for that repository. */
+export type CredentialSource = Credentials | ((scope: string) => Credentials | undefined);
+
 type Scheme = { kind: "unknown" } | { kind: "basic" } | { kind: "bearer"; realm: string; service: string };
 
 const TOKEN_BODY_LIMIT = 1024 * 1024;
@@ -32,16 +36,20 @@ export class Authenticator {
 
   constructor(
     private readonly transport: Transport,
-    private readonly credentials?: Credentials,
+    private readonly credentials?: CredentialSource,
     now: () => number = Date.now,
   ) {
     this.#tokens = new TokenCache(now);
   }
 
+  #credentialsFor(scope: string): Credentials | undefined {
+    return typeof this.credentials === "function" ? this.credentials(scope) : this.credentials;
+  }
+
   /** The Authorization header to send up front for `scope`, if one is known and valid. */
   headerFor(scope: string): string | undefined {
     const s = this.#scheme;
-    if (s.kind === "basic") return this.#basic();
+    if (s.kind === "basic") return this.#basic(scope);
     if (s.kind === "bearer") {
       const token = this.#tokens.get({ realm: s.realm, service: s.service, scope });
       return token ? `Bearer ${token}` : undefined;
@@ -63,18 +71,19 @@ export class Authenticator {
       if (cached && rejected === `Bearer ${cached}`) this.#tokens.delete(key);
       return `Bearer ${await this.#token(key)}`;
     }
-    if (findChallenge(wwwAuthenticate, "basic") && this.credentials) {
+    if (findChallenge(wwwAuthenticate, "basic") && this.#credentialsFor(scope)) {
       this.#scheme = { kind: "basic" };
-      const header = this.#basic();
+      const header = this.#basic(scope);
       // Sending the same credentials again cannot succeed.
       return header === rejected ? undefined : header;
     }
     return undefined;
   }
 
-  #basic(): string | undefined {
-    if (!this.credentials) return undefined;
-    const { username, password } = this.credentials;
+  #basic(scope: string): string | undefined {
+    const credentials = this.#credentialsFor(scope);
+    if (!credentials) return undefined;
+    const { username, password } = credentials;
     return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
   }
 
@@ -105,7 +114,7 @@ export class Authenticator {
     const res = await this.transport.send(url, {
       method: "GET",
       headers: { accept: "application/json" },
-      authorization: this.#basic(),
+      authorization: this.#basic(key.scope),
     });
     if (res.status < 200 || res.status > 299) return this.transport.fail(res, "token service");
 

@@ -3,7 +3,8 @@
 // throwing an UpstreamError with its failure class. One client per configured
 // upstream; it owns one connection pool, one token cache and one 429 gate.
 
-import { Authenticator } from "./auth.ts";
+import { Authenticator, type Credentials } from "./auth.ts";
+import { pullScope } from "./session.ts";
 import { discard, toWebStream } from "./body.ts";
 import { UpstreamError } from "./errors.ts";
 import { nextLink } from "./link-header.ts";
@@ -61,6 +62,15 @@ export interface UpstreamClient {
   tags(repo: string, options?: TagListOptions): Promise<TagList>;
   /** The referrers index for a digest; undefined when the upstream has no referrers API (404). */
   referrers(repo: string, digest: string): Promise<Uint8Array | undefined>;
+  /**
+   * passthrough (issue 12): does the upstream accept `credentials` for pulling `repo`? Asks with
+   * these credentials alone (no token cached for others counts). true: yes, and they are used for
+   * this repository's downloads from now on; false: the upstream refused them (401/403/404);
+   * throws an UpstreamError when the upstream cannot be asked (an outage).
+   */
+  confirmAccess?(repo: string, credentials: Credentials): Promise<boolean>;
+  /** passthrough: use `credentials` for `repo` without asking (a yes the caller remembers). */
+  acceptCredentials?(repo: string, credentials: Credentials): void;
   /** Closes the connection pool. */
   close(): Promise<void>;
 }
@@ -98,7 +108,15 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     trustedOrigins: [base.origin, ...(opts.redirectAllow ?? [])],
   });
   const creds = opts.username !== undefined ? { username: opts.username, password: opts.password ?? "" } : undefined;
-  const session = new Session(transport, new Authenticator(transport, creds));
+  // passthrough: each repository is fetched with the credentials of the client the upstream
+  // accepted last for it (memory only, never written anywhere). Bounded: one entry per repository.
+  const accepted = new Map<string, Credentials>();
+  const source = opts.passthrough ? (scope: string) => accepted.get(scope) : creds;
+  const accept = (repo: string, credentials: Credentials) => {
+    if (accepted.size >= 10_000 && !accepted.has(pullScope(repo))) accepted.delete(accepted.keys().next().value!);
+    accepted.set(pullScope(repo), credentials);
+  };
+  const session = new Session(transport, new Authenticator(transport, source));
 
   // Repository names and references are validated by the caller against the
   // OCI grammar, which allows no characters that need escaping in a path.
@@ -176,6 +194,25 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
       return readSmall(res, "referrers index", transport);
     },
 
+    ...(opts.passthrough
+      ? {
+          async confirmAccess(repo: string, credentials: Credentials) {
+            // A session of its own: the answer must be about these credentials, not a token cached for another client.
+            const probe = new Session(transport, new Authenticator(transport, credentials));
+            const url = urlOf(`/v2/${repo}/tags/list`);
+            url.searchParams.set("n", "1");
+            try {
+              await discard((await probe.send(url, repo, { method: "GET", headers: { accept: "application/json" } })).body);
+            } catch (e) {
+              if (e instanceof UpstreamError && (e.failure === "http-401/403" || e.failure === "http-404")) return false;
+              throw e;
+            }
+            accept(repo, credentials);
+            return true;
+          },
+          acceptCredentials: accept,
+        }
+      : {}),
     close: () => transport.close(),
   };
 }

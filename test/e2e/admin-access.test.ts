@@ -13,7 +13,7 @@ const tokenFile = join(secrets.path, "admin.token");
 let regcache: RegcacheProcess;
 
 beforeAll(async () => {
-  writeFileSync(tokenFile, "t0ken-for-tests\n");
+  writeFileSync(tokenFile, "t0ken-for-tests\n", { mode: 0o600 }); // a secret: not readable by others
   regcache = await startRegcache({ serverToml: `admin_token_file = ${JSON.stringify(tokenFile)}` });
 });
 

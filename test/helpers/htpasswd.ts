@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { runCommand } from "./processes.ts";
 
 // docker-registry accepts only bcrypt entries. apache2-utils' htpasswd makes them
@@ -6,4 +7,10 @@ import { runCommand } from "./processes.ts";
 export async function htpasswdLine(username: string, password: string): Promise<string> {
   const { stdout } = await runCommand("htpasswd", ["-n", "-b", "-B", "-C", "4", username, password]);
   return stdout.trim() + "\n";
+}
+
+/** An htpasswd file of bcrypt entries, mode 0600 as regcache demands of a secret. */
+export async function writeHtpasswdFile(path: string, users: { username: string; password: string }[]): Promise<void> {
+  const lines = await Promise.all(users.map((u) => htpasswdLine(u.username, u.password)));
+  writeFileSync(path, lines.join(""), { mode: 0o600 });
 }

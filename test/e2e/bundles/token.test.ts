@@ -23,7 +23,7 @@ describe("bundles through a token-guarded admin API", () => {
     upstream = await startUpstreamRegistry({ dir: `${work.path}/upstream` });
     await seed(upstream, work.path, "org/app", { "1.2": makeImage({ layers: 1 }) });
     const tokenFile = join(work.path, "admin.token");
-    writeFileSync(tokenFile, "bundle-t0ken\n");
+    writeFileSync(tokenFile, "bundle-t0ken\n", { mode: 0o600 }); // a secret: not readable by others
     a = await startRegcache({ serverToml: `admin_token_file = ${JSON.stringify(tokenFile)}`, extraToml: upstreamToml(UPSTREAM, upstream.url, 'ttl = "1h"') });
   });
 

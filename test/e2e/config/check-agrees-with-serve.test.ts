@@ -2,6 +2,7 @@
 // exits 0 exactly when serve starts, and for a config serve refuses, both exit
 // 1 with the same one-line reason naming the file and the key. Table-driven,
 // against the compiled binary.
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -13,10 +14,22 @@ import { BINARY } from "../regcache-process.ts";
 const temp = makeTempDir("regcache-config-agree-");
 afterAll(() => temp.remove());
 const dir = temp.path;
-writeFileSync(join(dir, "password"), "s3cret\n");
-writeFileSync(join(dir, "token"), "admin-token\n");
-writeFileSync(join(dir, "empty"), "");
+writeFileSync(join(dir, "password"), "s3cret\n", { mode: 0o600 }); // secrets: not readable by others
+writeFileSync(join(dir, "token"), "admin-token\n", { mode: 0o600 });
+writeFileSync(join(dir, "empty"), "", { mode: 0o600 });
 writeFileSync(join(dir, "a-file"), "not a directory");
+// issue 12: secrets readable by others, and htpasswd files with other hash types.
+const bcryptLine = execFileSync("htpasswd", ["-n", "-b", "-B", "-C", "4", "alice", "pw"], { encoding: "utf8" }).trim();
+const md5Line = execFileSync("htpasswd", ["-n", "-b", "-m", "old", "pw"], { encoding: "utf8" }).trim();
+writeFileSync(join(dir, "htpasswd"), `# users\n${bcryptLine}\n`, { mode: 0o640 }); // group-readable is allowed
+writeFileSync(join(dir, "htpasswd-open"), `${bcryptLine}\n`, { mode: 0o644 });
+writeFileSync(join(dir, "htpasswd-md5"), `${bcryptLine}\n${md5Line}\n`, { mode: 0o600 });
+writeFileSync(join(dir, "password-open"), "s3cret\n", { mode: 0o604 });
+writeFileSync(join(dir, "token-open"), "admin-token\n", { mode: 0o644 });
+mkdirSync(join(dir, "open-key-storage"));
+writeFileSync(join(dir, "open-key-storage", "token-key.jwk"), "{}\n", { mode: 0o644 });
+for (const f of ["htpasswd", "htpasswd-open", "password-open", "token-open", "open-key-storage/token-key.jwk"]) chmodSync(join(dir, f), f === "htpasswd" ? 0o640 : f === "password-open" ? 0o604 : 0o644);
+const auth = (file = "htpasswd") => `[auth]\nhtpasswd = "${join(dir, file)}"\n`;
 
 const upstream = (extra = "", url = "https://up.invalid") => `[[upstream]]\nname = "up"\nurl = "${url}"\n${extra}\n`;
 
@@ -37,6 +50,17 @@ const CASES: [string, string, RegExp | null][] = [
   ["an unknown key", upstream(`tll = "1h"`), /upstream\[0\]\.tll: unknown key/],
   ["a dangling default_upstream", `DEFAULT\n${upstream()}`, /server\.default_upstream/],
   ["a bad cron expression", `${upstream()}[prefetch]\nsweep = "every day"\n`, /prefetch\.sweep/],
+  ["an [auth] htpasswd with bcrypt entries, group-readable", `${auth()}[[access]]\nrepository = "**"\nusers = ["alice"]\nactions = ["pull"]\n`, null],
+  ["an htpasswd readable by others", auth("htpasswd-open"), /auth\.htpasswd: .*htpasswd-open is accessible to others \(mode 0644\)/],
+  ["an htpasswd with an MD5 entry", auth("htpasswd-md5"), /auth\.htpasswd: .*htpasswd-md5 line 2: user "old" has an MD5 \(\$apr1\$\) hash; only bcrypt/],
+  ["an htpasswd that does not exist", auth("nope"), /auth\.htpasswd: cannot read/],
+  ["a password_file readable by others", upstream(`username = "u"\npassword_file = "${join(dir, "password-open")}"`), /upstream\[0\] \(up\)\.password_file: .*password-open is accessible to others \(mode 0604\)/],
+  ["an admin_token_file readable by others", `ADMIN${join(dir, "token-open")}\n${upstream()}`, /server\.admin_token_file: .*token-open is accessible to others \(mode 0644\)/],
+  ["a token key in storage readable by others", `STORAGE${join(dir, "open-key-storage")}\n${auth()}`, /auth \(token key\): .*token-key\.jwk is accessible to others \(mode 0644\)/],
+  ["[[access]] without [auth]", `[[access]]\nrepository = "**"\nanonymous = true\nactions = ["pull"]\n`, /access: \[\[access\]\] entries need an \[auth\] table/],
+  ["[[access]] naming an unknown group", `${auth()}[[access]]\nrepository = "**"\ngroups = ["devs"]\nactions = ["pull"]\n`, /access\[0\]\.groups: names no group/],
+  ["a passthrough upstream without [auth]", upstream(`auth = "passthrough"`), /upstream\[0\] \(up\)\.auth: "passthrough" needs an \[auth\] table/],
+  ["a passthrough upstream with a username", `${auth()}${upstream(`auth = "passthrough"\nusername = "u"`)}`, /upstream\[0\] \(up\)\.auth: "passthrough" uses the clients' credentials/],
   ["a storage path under a file", `STORAGE${join(dir, "a-file", "data")}\n${upstream()}`, /storage\.path: .*not a directory/],
 ];
 

@@ -26,7 +26,7 @@ export async function startHostileSite(options: { extraToml?: (h: HostileUpstrea
     if (options.credentials) {
       // Credentials that must never leave for a realm inside the site.
       const passwordFile = join(secrets.path, "password");
-      writeFileSync(passwordFile, "site-password\n");
+      writeFileSync(passwordFile, "site-password\n", { mode: 0o600 });
       lines.push(`username = "site-user"`, `password_file = ${JSON.stringify(passwordFile)}`);
     }
     regcache = await startRegcache({ ...options.regcache, extraToml: hostileUpstreamToml("hostile", hostile.url, lines) + (options.extraToml?.(hostile) ?? "") + (options.regcache?.extraToml ?? "") });

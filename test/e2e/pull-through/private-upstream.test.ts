@@ -33,9 +33,9 @@ describe("private upstream", () => {
     tokens = await startTokenStandin(openRegistry.url, CREDS);
 
     const passwordFile = `${work.path}/password`;
-    writeFileSync(passwordFile, `${CREDS.password}\n`);
+    writeFileSync(passwordFile, `${CREDS.password}\n`, { mode: 0o600 });
     const wrongFile = `${work.path}/wrong-password`;
-    writeFileSync(wrongFile, "not-the-password\n");
+    writeFileSync(wrongFile, "not-the-password\n", { mode: 0o600 });
     regcache = await startRegcache({
       extraToml: [
         upstreamToml({ name: "basic", url: basicRegistry.url, username: CREDS.username, passwordFile }),
