@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { ConfigError } from "./load.ts";
 import type { Config, UpstreamConfig } from "./schema.ts";
 import { readAdminToken, readConfigFile } from "./secrets.ts";
+import { tlsPairOf, type TlsPair } from "./tls.ts";
 
 /** What one upstream client is built from: the config's keys with the secrets read. */
 export interface UpstreamSettings {
@@ -34,6 +35,8 @@ export interface ResolvedConfig {
   config: Config;
   upstreams: UpstreamSettings[];
   adminToken: string | undefined;
+  /** The listener's certificate and key, read and checked; undefined: plain HTTP. */
+  tls: TlsPair | undefined;
 }
 
 function upstreamSettings(u: UpstreamConfig, index: number): UpstreamSettings {
@@ -83,7 +86,8 @@ function checkStoragePath(path: string): void {
 export function resolveConfig(config: Config, label: string): ResolvedConfig {
   try {
     checkStoragePath(config.storage.path);
-    return { config, upstreams: config.upstream.map(upstreamSettings), adminToken: readAdminToken(config.server.admin_token_file) };
+    const tls = tlsPairOf(config.server);
+    return { config, upstreams: config.upstream.map(upstreamSettings), adminToken: readAdminToken(config.server.admin_token_file), tls };
   } catch (e) {
     if (e instanceof ConfigError && !e.message.startsWith(`${label}:`)) throw new ConfigError(`${label}: ${e.message}`);
     throw e;

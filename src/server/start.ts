@@ -14,6 +14,7 @@ import { VERSION } from "../version.ts";
 import { createOperator } from "../status/create.ts"; // operator (issue 15)
 import { mirrorOpenGauge } from "../cache/service.ts";
 import { buildServices } from "./services.ts";
+import { certificateFields, startTlsReloader, type TlsReloader } from "./tls-reload.ts";
 
 export interface Running {
   port: number;
@@ -55,14 +56,25 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
 
   let stopUploadSweep = startUploadSweep(services.registry, config.storage.upload_expiry, log);
   const { hostname, port } = config.server.listen;
-  const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
-  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
+  const tls = resolved.tls ? { cert: resolved.tls.certPem, key: resolved.tls.keyPem } : undefined;
+  const server: RunningServer = await platform.serve({ hostname, port, tls, fetch: (request, client) => app.fetch(request, { client }) });
+  let tlsReloader: TlsReloader | undefined;
+  if (resolved.tls) {
+    log.info("tls certificate loaded", certificateFields(resolved.tls));
+    tlsReloader = startTlsReloader({ server, initial: resolved.tls, log, settings: () => ({ cert: config.server.tls_cert, key: config.server.tls_key, intervalMs: config.server.tls_watch_interval }) });
+  } else {
+    log.warn("serving plain HTTP: clients must be told this registry is insecure; set server.tls_cert and server.tls_key for HTTPS", {});
+  }
+  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, scheme: tls ? "https" : "http", storage: config.storage.path, upstreams: config.upstream.map((u) => u.name) });
 
   const reload = async (next: ResolvedConfig, label: string) => {
     const c = next.config;
     if (c.server.listen.hostname !== hostname || c.server.listen.port !== port) throw new ConfigError(`${label}: server.listen: changing it needs a restart; the running server keeps ${hostname}:${port}`);
     if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
+    if (Boolean(next.tls) !== Boolean(resolved.tls)) throw new ConfigError(`${label}: server.tls_cert: turning HTTPS ${next.tls ? "on" : "off"} needs a restart; the running server keeps ${resolved.tls ? "HTTPS" : "plain HTTP"}`);
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
+    // First, as it is the one step that can fail: a new listener for a renewed certificate.
+    if (next.tls) await tlsReloader!.apply(next.tls, "SIGHUP");
     const old = services;
     const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics });
     services = fresh;
@@ -83,6 +95,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     (stopping ??= (async () => {
       log.info("shutting down", { reason, grace_ms: config.server.shutdown_grace });
       operator.readiness.markShuttingDown(); // operator (issue 15): /readyz answers 503 from here on
+      tlsReloader?.stop();
       const graceful = server.stop(false);
       const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.server.shutdown_grace))]);
       if (timedOut) {
