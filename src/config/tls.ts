@@ -29,20 +29,20 @@ export function certificateBlocks(pem: string): string[] {
 }
 
 /** The certificates of a PEM file, parsed and checked for order; what the CLI trusts (it needs no key). */
-export function readCertificateChain(certFile: string): { blocks: string[]; chain: X509Certificate[] } {
-  const certPem = readConfigFile(certFile, "server.tls_cert");
+export function readCertificateChain(certFile: string, key = "server.tls_cert"): { blocks: string[]; chain: X509Certificate[] } {
+  const certPem = readConfigFile(certFile, key);
   const blocks = certificateBlocks(certPem);
-  if (blocks.length === 0) throw new ConfigError(`server.tls_cert: ${certFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  if (blocks.length === 0) throw new ConfigError(`${key}: ${certFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   const chain = blocks.map((block, i) => {
     try {
       return new X509Certificate(block);
     } catch (e) {
-      throw new ConfigError(`server.tls_cert: ${certFile}: certificate ${i + 1} is not valid: ${(e as Error).message}`);
+      throw new ConfigError(`${key}: ${certFile}: certificate ${i + 1} is not valid: ${(e as Error).message}`);
     }
   });
   // A client builds its path from the leaf up; a file in another order fails at the client.
   for (let i = 1; i < chain.length; i++) {
-    if (!chain[i - 1]!.checkIssued(chain[i]!)) throw new ConfigError(`server.tls_cert: ${certFile}: certificate ${i + 1} did not issue certificate ${i}; put the leaf first, then each issuer`);
+    if (key === "server.tls_cert" && !chain[i - 1]!.checkIssued(chain[i]!)) throw new ConfigError(`${key}: ${certFile}: certificate ${i + 1} did not issue certificate ${i}; put the leaf first, then each issuer`);
   }
   return { blocks, chain };
 }

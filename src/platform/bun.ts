@@ -39,7 +39,8 @@ export const bunPlatform: Platform = {
     const ca = [...rootCertificates, ...pinned.certificates];
     const checkServerIdentity = (_host: string, cert: { fingerprint256?: string }) =>
       cert.fingerprint256 === pinned.leafFingerprint ? undefined : new Error(`the server's certificate (${cert.fingerprint256}) is not the configured server.tls_cert (${pinned.leafFingerprint})`);
-    return ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, tls: { ca, checkServerIdentity } } as RequestInit)) as typeof fetch;
+    const tls = pinned.leafFingerprint ? { ca, checkServerIdentity } : { ca };
+    return ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, tls } as RequestInit)) as typeof fetch;
   },
 
   streamBody: silentFailure,

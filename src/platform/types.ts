@@ -35,8 +35,9 @@ export interface TlsCredentials {
 export interface PinnedServer {
   /** PEM certificates trusted as issuers (the configured chain). */
   certificates: string[];
-  /** SHA-256 fingerprint ("AB:CD:…") of the configured leaf: the server must present it. */
-  leafFingerprint: string;
+  /** SHA-256 fingerprint ("AB:CD:…") of the configured leaf: the server must present it,
+   *  whatever the URL's host. Absent: the usual host-name check. */
+  leafFingerprint?: string;
 }
 
 export interface ServeOptions {
