@@ -2,12 +2,13 @@
 // exits 0 exactly when serve starts, and for a config serve refuses, both exit
 // 1 with the same one-line reason naming the file and the key. Table-driven,
 // against the compiled binary.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { freePort } from "../../helpers/ports.ts";
 import { runCommand, spawnProcess } from "../../helpers/processes.ts";
 import { makeTempDir } from "../../helpers/temp-dirs.ts";
+import { makeTestCa } from "../../helpers/test-ca.ts";
 import { BINARY } from "../regcache-process.ts";
 
 const temp = makeTempDir("regcache-config-agree-");
@@ -17,6 +18,13 @@ writeFileSync(join(dir, "password"), "s3cret\n");
 writeFileSync(join(dir, "token"), "admin-token\n");
 writeFileSync(join(dir, "empty"), "");
 writeFileSync(join(dir, "a-file"), "not a directory");
+// Two server certificates from a test CA: their files mixed make a key that does not match.
+const ca = await makeTestCa(join(dir, "ca"));
+const good = await ca.issue("good");
+const other = await ca.issue("other");
+const [leafPem, intermediatePem] = readFileSync(good.chainFile, "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g)!;
+writeFileSync(join(dir, "reversed-chain.crt"), intermediatePem! + leafPem!);
+const tls = (cert: string, key: string) => [cert && `SERVER tls_cert = "${cert}"`, key && `SERVER tls_key = "${key}"`].filter(Boolean).join("\n") + "\n";
 
 const upstream = (extra = "", url = "https://up.invalid") => `[[upstream]]\nname = "up"\nurl = "${url}"\n${extra}\n`;
 
@@ -37,6 +45,14 @@ const CASES: [string, string, RegExp | null][] = [
   ["an unknown key", upstream(`tll = "1h"`), /upstream\[0\]\.tll: unknown key/],
   ["a dangling default_upstream", `DEFAULT\n${upstream()}`, /server\.default_upstream/],
   ["a bad cron expression", `${upstream()}[prefetch]\nsweep = "every day"\n`, /prefetch\.sweep/],
+  ["a TLS certificate chain and its key", tls(good.chainFile, good.keyFile) + upstream(), null],
+  ["tls_cert without tls_key", tls(good.chainFile, "") + upstream(), /server\.tls_key: set it too/],
+  ["tls_key without tls_cert", tls("", good.keyFile) + upstream(), /server\.tls_cert: set it too/],
+  ["a tls_cert that does not exist", tls(join(dir, "nope.crt"), good.keyFile) + upstream(), /server\.tls_cert: cannot read .*nope\.crt/],
+  ["a tls_cert that is not PEM", tls(join(dir, "a-file"), good.keyFile) + upstream(), /server\.tls_cert: .*a-file holds no PEM certificate/],
+  ["a tls_key that is not a key", tls(good.chainFile, join(dir, "a-file")) + upstream(), /server\.tls_key: .*a-file is not a PEM private key/],
+  ["a tls_key that does not match the certificate", tls(good.chainFile, other.keyFile) + upstream(), /server\.tls_key: .*other\.key does not match the certificate in .*good\.crt/],
+  ["a chain with the leaf last", tls(join(dir, "reversed-chain.crt"), good.keyFile) + upstream(), /server\.tls_cert: .*reversed-chain\.crt: certificate 2 did not issue certificate 1/],
   ["a storage path under a file", `STORAGE${join(dir, "a-file", "data")}\n${upstream()}`, /storage\.path: .*not a directory/],
 ];
 
@@ -49,6 +65,7 @@ async function configFor(name: string, body: string): Promise<{ file: string; po
   body = body.replace(/^ADMIN(.*)$/m, (_, p) => ((server += `admin_token_file = "${p}"\n`), ""));
   body = body.replace(/^DEFAULT$/m, () => ((server += `default_upstream = "nope"\n`), ""));
   body = body.replace(/^STORAGE(.*)$/m, (_, p) => ((storagePath = p), ""));
+  body = body.replace(/^SERVER (.*)$/gm, (_, line) => ((server += `${line}\n`), ""));
   const file = join(dir, `${name.replace(/\W+/g, "-")}.toml`);
   writeFileSync(file, `${server}[storage]\npath = "${storagePath}"\n${body}`);
   chmodSync(file, 0o644);
