@@ -29,7 +29,7 @@ export interface RegcacheOptions {
   /** Extra environment of the process (e.g. NOTIFY_SOCKET). */
   env?: Record<string, string>;
   /** HTTPS: server.tls_cert / tls_key, and the PEM of the CA that the readiness probe trusts. */
-  tls?: { cert: string; key: string; caPem: string };
+  tls?: { cert: string; key: string; caPem: string; serverName?: string };
   /** Default 20 s; Deno's first start compiles the sources. */
   startTimeoutMs?: number;
 }
@@ -97,7 +97,7 @@ export async function startRegcache(options: RegcacheOptions = {}): Promise<Regc
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const url = `${options.tls ? "https" : "http"}://${host}`;
-  const probeFetch = options.tls ? fetchTrusting(options.tls.caPem) : fetch;
+  const probeFetch = options.tls ? fetchTrusting(options.tls.caPem, options.tls.serverName) : fetch;
   const configPath = join(dir, "regcache.toml");
   writeFileSync(
     configPath,

@@ -67,7 +67,9 @@ export async function presentedFingerprint(port: number): Promise<string> {
   return fingerprintOf(leaf);
 }
 
-/** A fetch that trusts `rootPem` (the test CA) as Bun's fetch takes it; the tests run on Bun. */
-export function fetchTrusting(rootPem: string): typeof fetch {
-  return ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, tls: { ca: rootPem } } as RequestInit)) as typeof fetch;
+/** A fetch that trusts `rootPem` (the test CA) as Bun's fetch takes it (the tests run on Bun);
+ *  `serverName`: the name the certificate must have, when the URL's host is not in it. */
+export function fetchTrusting(rootPem: string, serverName?: string): typeof fetch {
+  const tls = serverName ? { ca: rootPem, serverName } : { ca: rootPem };
+  return ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, tls } as RequestInit)) as typeof fetch;
 }
