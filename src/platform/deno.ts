@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { DatabaseSync } from "node:sqlite";
 import { adaptNodeSqlite } from "./node-sqlite-adapter.ts";
 import { swappableServer } from "./listener-swap.ts";
-import type { PinnedServer, Platform, RunningServer, ServeOptions, SqliteClient } from "./types.ts";
+import { PlatformError, type PinnedServer, type Platform, type RunningServer, type ServeOptions, type SqliteClient } from "./types.ts";
 
 // Only the members of the Deno namespace we use, so the rest of the code
 // type-checks without Deno's type definitions.
@@ -21,6 +21,8 @@ declare const Deno: {
     handler: (request: Request, info: { remoteAddr: { hostname?: string } }) => Response | Promise<Response>,
   ): DenoServer;
   createHttpClient(options: { caCerts: string[] }): unknown;
+  /** Present only with --unstable-net. */
+  listenDatagram?: unknown;
 };
 
 export const denoPlatform: Platform = {
@@ -32,16 +34,13 @@ export const denoPlatform: Platform = {
 
   serve(options: ServeOptions): Promise<RunningServer> {
     return swappableServer(options, async (port, tls, reusePort) => {
-      let server: DenoServer;
-      try {
-        // With cert and key, Deno.serve speaks HTTPS and offers HTTP/2 by ALPN.
-        server = Deno.serve({ hostname: options.hostname, port, reusePort, ...(tls ? { cert: tls.cert, key: tls.key } : {}), onListen: () => {} }, (request, info) =>
-          options.fetch(request, { address: info.remoteAddr.hostname ?? "" }),
-        );
-      } catch (e) {
-        if (tls && /unstable-net/.test(String(e))) throw new Error("HTTPS under Deno needs the --unstable-net flag: a renewed certificate is served by a second listener on the same port (SO_REUSEPORT)");
-        throw e;
-      }
+      // Deno ends the process (exit 70) instead of throwing when reusePort is used without
+      // --unstable-net; listenDatagram exists only with that flag, so ask it first.
+      if (reusePort && typeof Deno.listenDatagram !== "function") throw new PlatformError("HTTPS under Deno needs the --unstable-net flag: a renewed certificate is served by a second listener on the same port (SO_REUSEPORT)");
+      // With cert and key, Deno.serve speaks HTTPS and offers HTTP/2 by ALPN.
+      const server = Deno.serve({ hostname: options.hostname, port, reusePort, ...(tls ? { cert: tls.cert, key: tls.key } : {}), onListen: () => {} }, (request, info) =>
+        options.fetch(request, { address: info.remoteAddr.hostname ?? "" }),
+      );
       let draining: Promise<void> | undefined;
       return {
         port: server.addr.port,

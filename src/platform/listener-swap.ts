@@ -46,7 +46,7 @@ export async function swappableServer(options: ServeOptions, listen: Listen): Pr
 function assertPortFree(hostname: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
-    probe.once("error", (e: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${hostname}:${port}: ${e.code ?? e.message}`)));
+    probe.once("error", (e: NodeJS.ErrnoException) => reject(Object.assign(new Error(`cannot listen on ${hostname}:${port}: ${e.code ?? e.message}`), { code: e.code })));
     probe.listen({ host: hostname, port, exclusive: true }, () => probe.close(() => resolve()));
   });
 }

@@ -40,6 +40,14 @@ export interface PinnedServer {
   leafFingerprint?: string;
 }
 
+/** The runtime cannot do what the config asks (e.g. a flag it needs): the CLI prints it as one line and exits 1. */
+export class PlatformError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlatformError";
+  }
+}
+
 export interface ServeOptions {
   hostname: string;
   port: number;
