@@ -26,10 +26,13 @@ export async function swappableServer(options: ServeOptions, listen: Listen): Pr
   const port = current.port;
   // Old listeners finishing their requests after a swap: a forced stop must reach them too.
   const draining = new Map<Listener, Promise<void>>();
+  let stopped = false;
   return {
     port,
     async reloadTls(tls) {
       if (!options.tls) throw new Error("reloadTls: the server speaks plain HTTP; TLS needs a restart");
+      // A renewal that arrives during shutdown must not open a listener nobody stops.
+      if (stopped) return;
       const fresh = await listen(port, tls, true);
       const old = current;
       current = fresh;
@@ -37,6 +40,7 @@ export async function swappableServer(options: ServeOptions, listen: Listen): Pr
       draining.set(old, done);
     },
     async stop(force) {
+      stopped = true;
       const stopping = [current.stop(force), ...[...draining].map(([listener, done]) => (force ? listener.stop(true) : done))];
       await Promise.all(stopping);
     },
