@@ -21,7 +21,8 @@ export interface Running {
   /**
    * Applies a new config (SIGHUP): upstreams, ttl and staleness, schedules, prefetch lists,
    * policies' upstreams, status and admin settings. Requests in flight finish on the old
-   * settings; new ones get the new. listen and storage.path need a restart: ConfigError.
+   * settings; new ones get the new. A renewed TLS certificate is served to new connections.
+   * listen, storage.path and turning TLS on or off need a restart: ConfigError.
    */
   reload(resolved: ResolvedConfig, label: string): Promise<void>;
   /** Stops accepting, waits for in-flight transfers up to the grace period, closes the database. */

@@ -4,7 +4,7 @@
 // bytes on the old connection; a renewal that is not a valid pair is refused with a log
 // line and the old certificate stays. Against the compiled binary, checked with openssl.
 import { createHash } from "node:crypto";
-import { copyFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeImage, type GeneratedImage } from "../../helpers/oci-image.ts";
@@ -135,6 +135,20 @@ describe("SIGHUP (file watching off)", () => {
     process.kill(regcache.process().pid, "SIGHUP");
     const refused = await nthLog(regcache, "config reload refused", refusedBefore);
     expect(String(refused.error)).toBe(`regcache.toml: server.tls_key: ${files.key} does not match the certificate in ${files.cert}`);
+    expect(await presentedFingerprint(regcache.port)).toBe(b.fingerprint);
+  });
+
+  test("a reload that turns HTTPS off is refused: it needs a restart", async () => {
+    const refusedBefore = count(regcache, "config reload refused");
+    const original = readFileSync(regcache.configPath, "utf8");
+    writeFileSync(regcache.configPath, original.replace(/^tls_(cert|key) = .*$/gm, ""));
+    try {
+      process.kill(regcache.process().pid, "SIGHUP");
+      const refused = await nthLog(regcache, "config reload refused", refusedBefore);
+      expect(String(refused.error)).toBe("regcache.toml: server.tls_cert: turning HTTPS off needs a restart; the running server keeps HTTPS");
+    } finally {
+      writeFileSync(regcache.configPath, original);
+    }
     expect(await presentedFingerprint(regcache.port)).toBe(b.fingerprint);
   });
 
