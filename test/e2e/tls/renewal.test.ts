@@ -8,11 +8,12 @@ import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeImage, type GeneratedImage } from "../../helpers/oci-image.ts";
+import { runCommand } from "../../helpers/processes.ts";
 import { fetchTrusting, fingerprintOf, makeTestCa, presentedCertificates, presentedFingerprint, type ServerCertificate, type TestCa } from "../../helpers/test-ca.ts";
 import { makeTempDir, type TempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import { seed, upstreamToml } from "../pull-through/setup.ts";
-import { startRegcache, type LogLine, type RegcacheProcess } from "../regcache-process.ts";
+import { BINARY, startRegcache, type LogLine, type RegcacheProcess } from "../regcache-process.ts";
 
 let work: TempDir;
 let ca: TestCa;
@@ -113,6 +114,12 @@ describe("SIGHUP (file watching off)", () => {
     const loaded = regcache.logs().find((l) => l.msg === "tls certificate loaded");
     expect(loaded).toMatchObject({ fingerprint_sha256: a.fingerprint, chain: 2, cert: files.cert });
     expect(regcache.logs().find((l) => l.msg === "regcache started")?.scheme).toBe("https");
+  });
+
+  test("a second server on the same port is refused (address in use), although the listener allows port sharing for renewals", async () => {
+    const second = await runCommand(BINARY, ["serve", "--config", regcache.configPath], { allowFailure: true, timeoutMs: 30_000, env: { REGCACHE_CONFIG: undefined } });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(`regcache: cannot listen on 127.0.0.1:${regcache.port}: EADDRINUSE\n`);
   });
 
   test("renewed files + SIGHUP: the next connection gets the new certificate; a pull in flight completes intact", async () => {
