@@ -62,7 +62,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   let tlsReloader: TlsReloader | undefined;
   if (resolved.tls) {
     log.info("tls certificate loaded", certificateFields(resolved.tls));
-    tlsReloader = startTlsReloader({ server, initial: resolved.tls, log, settings: () => ({ cert: config.server.tls_cert, key: config.server.tls_key, intervalMs: config.server.tls_watch_interval }) });
+    tlsReloader = startTlsReloader({ server, initial: resolved.tls, log, metrics: services.metrics, settings: () => ({ cert: config.server.tls_cert, key: config.server.tls_key, intervalMs: config.server.tls_watch_interval }) });
   } else {
     log.warn("serving plain HTTP: clients must be told this registry is insecure; set server.tls_cert and server.tls_key for HTTPS", {});
   }

@@ -5,6 +5,7 @@ import { ConfigError } from "../config/load.ts";
 import { readTlsPair, type TlsPair } from "../config/tls.ts";
 import type { RunningServer } from "../platform/types.ts";
 import type { Logger } from "../telemetry/log.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
 import { watchTlsFiles } from "./tls-watch.ts";
 
 export interface TlsReloader {
@@ -22,8 +23,13 @@ export function startTlsReloader(options: {
   /** The configured files and poll interval now (a SIGHUP may change them). */
   settings: () => { cert: string; key: string; intervalMs: number };
   log: Logger;
+  metrics: Metrics;
 }): TlsReloader {
+  // So that an alert can fire before the served certificate expires (a renewal that never came).
+  const expiry = options.metrics.gauge("regcache_tls_certificate_expiry_seconds", "When the certificate served to new connections expires (Unix time, seconds)");
+  const served = (pair: TlsPair) => expiry.set(Math.floor(Date.parse(pair.notAfter) / 1000));
   let current = options.initial;
+  served(current);
   let queue: Promise<void> = Promise.resolve();
 
   const apply = (next: TlsPair, trigger: string) => {
@@ -31,6 +37,7 @@ export function startTlsReloader(options: {
       if (next.certPem === current.certPem && next.keyPem === current.keyPem) return;
       await options.server.reloadTls({ cert: next.certPem, key: next.keyPem });
       current = next;
+      served(next);
       options.log.info("tls certificate reloaded", { trigger, ...certificateFields(next) });
     });
     queue = run.catch(() => {});

@@ -19,8 +19,8 @@ export interface TestCa {
   /** The root certificate (PEM file) that clients are told to trust. */
   rootFile: string;
   rootPem: string;
-  /** Issues a new server certificate (a fresh key) into `<dir>/<name>.{crt,key}`. */
-  issue(name: string): Promise<ServerCertificate>;
+  /** Issues a new server certificate (a fresh key) into `<dir>/<name>.{crt,key}`, valid for `days` (default 2). */
+  issue(name: string, days?: number): Promise<ServerCertificate>;
 }
 
 const openssl = (args: string[]) => runCommand("openssl", args, { name: "openssl", timeoutMs: 30_000 });
@@ -43,9 +43,9 @@ export async function makeTestCa(dir: string): Promise<TestCa> {
   return {
     rootFile: f("root.crt"),
     rootPem: readFileSync(f("root.crt"), "utf8"),
-    async issue(name) {
+    async issue(name, days = 2) {
       await openssl(["req", ...ecKey, "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", "/CN=127.0.0.1"]);
-      await openssl(["x509", "-req", "-in", f(`${name}.csr`), "-CA", f("int.crt"), "-CAkey", f("int.key"), "-set_serial", String(serial++), "-out", f(`${name}.leaf.crt`), "-days", "2", "-extfile", leafExt]);
+      await openssl(["x509", "-req", "-in", f(`${name}.csr`), "-CA", f("int.crt"), "-CAkey", f("int.key"), "-set_serial", String(serial++), "-out", f(`${name}.leaf.crt`), "-days", String(days), "-extfile", leafExt]);
       const leaf = readFileSync(f(`${name}.leaf.crt`), "utf8");
       writeFileSync(f(`${name}.crt`), leaf + readFileSync(f("int.crt"), "utf8"));
       return { chainFile: f(`${name}.crt`), keyFile: f(`${name}.key`), fingerprint: fingerprintOf(leaf) };

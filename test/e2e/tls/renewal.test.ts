@@ -3,7 +3,7 @@
 // also when only the files change; a pull in flight meanwhile completes with the right
 // bytes on the old connection; a renewal that is not a valid pair is refused with a log
 // line and the old certificate stays. Against the compiled binary, checked with openssl.
-import { createHash } from "node:crypto";
+import { X509Certificate, createHash } from "node:crypto";
 import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -101,7 +101,8 @@ describe("SIGHUP (file watching off)", () => {
   let b: ServerCertificate;
 
   beforeAll(async () => {
-    [a, b] = [await ca.issue("hup-a"), await ca.issue("hup-b")];
+    // b expires a day later than a, so that /metrics can tell them apart.
+    [a, b] = [await ca.issue("hup-a"), await ca.issue("hup-b", 3)];
     ({ regcache, files } = await startWith("hup", a, "0s"));
   });
   afterAll(() => regcache?.dispose());
@@ -129,8 +130,10 @@ describe("SIGHUP (file watching off)", () => {
     const reloaded = await nthLog(regcache, "tls certificate reloaded", 0);
     expect(reloaded).toMatchObject({ trigger: "SIGHUP", fingerprint_sha256: b.fingerprint });
     expect(await presentedFingerprint(regcache.port)).toBe(b.fingerprint);
-    // Clients that trust the CA keep working on the new certificate.
+    // Clients that trust the CA keep working on the new certificate; /metrics says when it expires.
     expect((await fetchTrusting(ca.rootPem)(`${regcache.url}/v2/`)).status).toBe(200);
+    const metrics = await (await fetchTrusting(ca.rootPem)(`${regcache.url}/metrics`)).text();
+    expect(metrics).toContain(`regcache_tls_certificate_expiry_seconds ${Date.parse(new X509Certificate(readFileSync(b.chainFile)).validTo) / 1000}\n`);
     const layer = image.layers[0]!;
     expect(await pull.finish()).toEqual({ digest: layer.descriptor.digest, size: layer.bytes.length });
   });
