@@ -39,7 +39,7 @@ export const denoPlatform: Platform = {
       if (reusePort && typeof Deno.listenDatagram !== "function") throw new PlatformError("HTTPS under Deno needs the --unstable-net flag: a renewed certificate is served by a second listener on the same port (SO_REUSEPORT)");
       // With cert and key, Deno.serve speaks HTTPS and offers HTTP/2 by ALPN.
       const server = Deno.serve({ hostname: options.hostname, port, reusePort, ...(tls ? { cert: tls.cert, key: tls.key } : {}), onListen: () => {} }, (request, info) =>
-        options.fetch(request, { address: info.remoteAddr.hostname ?? "" }),
+        options.fetch(tls ? withHostOfHttp2(request) : request, { address: info.remoteAddr.hostname ?? "" }),
       );
       let draining: Promise<void> | undefined;
       return {
@@ -72,3 +72,15 @@ export const denoPlatform: Platform = {
     return Readable.toWeb(createReadStream(path, { start, end })) as unknown as ReadableStream<Uint8Array>;
   },
 };
+
+/**
+ * An HTTP/2 request has no Host header: its :authority, which Deno puts in the URL, is what
+ * HTTP/1.1 sends as Host (RFC 9113 §8.3.1). Checks that read Host (the admin API's loopback
+ * rule) get it as a header, as they do over HTTP/1.1. Only over TLS, where Deno speaks h2.
+ */
+function withHostOfHttp2(request: Request): Request {
+  if (request.headers.has("host")) return request;
+  const headers = new Headers(request.headers);
+  headers.set("host", new URL(request.url).host);
+  return new Request(request, { headers });
+}

@@ -92,6 +92,23 @@ describe("HTTPS under Deno", () => {
     expect(`sha256:${hash.digest("hex")}`).toBe(layer.descriptor.digest);
   });
 
+  test("regcache's CLI under Deno reaches the admin API over HTTPS, trusting the configured chain", async () => {
+    const cli = (env: Record<string, string>) =>
+      runCommand(DENO, ["run", "-A", join(REPO_ROOT, "src/main/deno.ts"), "policy", "list", "--config", regcache.configPath], { allowFailure: true, timeoutMs: 60_000, env: { REGCACHE_CONFIG: undefined, REGCACHE_SERVER_CA: undefined, NO_COLOR: "1", ...env } });
+    // rustls takes the intermediate in tls_cert as the anchor: no root needed.
+    const result = await cli({});
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain("no immutability policies");
+  });
+
+  test("over HTTP/2 the admin API judges the :authority as it judges Host: loopback answered, another name refused", async () => {
+    const status = (extra: string[]) =>
+      runCommand("curl", ["-sS", "--http2", "--cacert", ca.rootFile, "-o", "/dev/null", "-w", "%{http_version} %{http_code}", ...extra, `${regcache.url}/api/v1/immutabilitypolicy/`]).then((r) => r.stdout);
+    expect(await status([])).toBe("2 200");
+    // curl sends a Host header as HTTP/2's :authority; a DNS-rebinding page's name is refused.
+    expect(await status(["-H", "Host: evil.example"])).toBe("2 403");
+  });
+
   test("without --unstable-net, HTTPS start fails with a line that names the flag", async () => {
     // The same config on a free port (the running instance holds its own).
     const config = join(work.path, "other-port.toml");
