@@ -12,8 +12,13 @@ import type { PullProgress } from "../prefetch/pulls.ts";
 export class ServerUnreachable extends Error {
   constructor(readonly url: string, cause: unknown) {
     const reason = (cause as Error)?.message ?? String(cause);
-    // A TLS failure is not a server that is down: say how to trust its issuer.
-    const hint = /certificate|issuer|self[- ]signed/i.test(reason) ? "trust its issuer with $REGCACHE_SERVER_CA=FILE (PEM)" : "is `regcache serve` running? (--server URL)";
+    // A TLS failure is not a server that is down: say how to trust its issuer, or, when the
+    // pinned leaf differs, that the server is not the one this config describes.
+    const hint = /not the configured server\.tls_cert/.test(reason)
+      ? "is --config the running server's config?"
+      : /certificate|issuer|self[- ]signed/i.test(reason)
+        ? "trust its issuer with $REGCACHE_SERVER_CA=FILE (PEM)"
+        : "is `regcache serve` running? (--server URL)";
     super(`cannot reach regcache at ${url}: ${reason}; ${hint}`);
     this.name = "ServerUnreachable";
   }

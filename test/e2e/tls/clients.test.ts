@@ -142,7 +142,7 @@ describe("regcache's own CLI and pages over HTTPS", () => {
     writeFileSync(config, readFileSync(regcache.configPath, "utf8").replace(`tls_cert = ${JSON.stringify(served.chainFile)}`, `tls_cert = ${JSON.stringify(other.chainFile)}`));
     const result = await policyList({ REGCACHE_SERVER_CA: ca.rootFile }, config);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/is not the configured server\.tls_cert/);
+    expect(result.stderr).toMatch(/is not the configured server\.tls_cert .*; is --config the running server's config\?\n$/);
   });
 
   test("the status page and /metrics answer over HTTPS", async () => {
