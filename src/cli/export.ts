@@ -26,7 +26,7 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   if (!values.out) throw new UsageError("export: --out FILE.tar or --out DIR is required");
   const refs = [...positionals, ...(values.images ? await readImageList(values.images) : [])];
   if (refs.length === 0) throw new UsageError("export: name at least one image (REF... or --images FILE)");
-  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config);
+  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config, io.platform);
   const toDir = !values.out.endsWith(".tar") && !(await stat(values.out).then((s) => s.isFile(), () => false));
   try {
     const response = await client.stream("/bundles/export", {

@@ -29,7 +29,7 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const fresh = values["fresh-for"];
   if (fresh !== undefined && parseDuration(fresh) === undefined) throw new UsageError(`--fresh-for: expected a duration like "24h", got ${JSON.stringify(fresh)}`);
   const path = positionals[0];
-  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config);
+  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config, io.platform);
   try {
     const info = await stat(path);
     const images = values.images ? await readImageList(values.images) : [];

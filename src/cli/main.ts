@@ -2,6 +2,7 @@
 // 1 a user error with a one-line reason, 2 a usage error.
 import { EMBEDDED_DEFAULTS_TOML } from "../config/defaults.ts";
 import { ConfigError } from "../config/load.ts";
+import { PlatformError } from "../platform/types.ts";
 import { MigrationError } from "../db/client.ts";
 import { VERSION } from "../version.ts";
 import { UsageError } from "./args.ts";
@@ -74,7 +75,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`regcache: ${e.message}\n\n${USAGE}`);
       return 2;
     }
-    if (e instanceof ConfigError || e instanceof MigrationError) {
+    if (e instanceof ConfigError || e instanceof MigrationError || e instanceof PlatformError) {
       io.stderr.write(`regcache: ${e.message}\n`);
       return 1;
     }

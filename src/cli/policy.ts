@@ -42,7 +42,7 @@ function scopeOf(values: { namespace?: string; repository?: string }, required: 
 export async function policyCommand(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parse(rest, OPTIONS, true);
-  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config);
+  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config, io.platform);
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   const uuidArg = () => {
     if (positionals.length !== 1) throw new UsageError(`policy ${sub}: give the policy's UUID (see \`regcache policy list\`)`);

@@ -26,7 +26,7 @@ export async function prefetchCommand(args: string[], io: CliIo): Promise<number
   if (refs.length === 0) throw new UsageError("prefetch: name at least one image, e.g. docker.io/library/nginx:1.27");
   const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout);
   if (timeoutMs === 0 || (values.timeout !== undefined && timeoutMs === undefined)) throw new UsageError(`--timeout: expected a duration like "30m", got ${JSON.stringify(values.timeout)}`);
-  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config);
+  const client = adminClientFor(values.server, io.env, () => loadConfig(values.config, io.env).config, io.platform);
   const tty = !values.plain && (io.stdout as NodeJS.WriteStream).isTTY === true;
   const view = tty ? new TtyView(io.stdout) : new PlainView(io.stdout);
 

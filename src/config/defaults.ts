@@ -5,6 +5,11 @@ export const EMBEDDED_DEFAULTS_TOML = `
 [server]
 listen = ":5000"
 default_upstream = "docker.io"
+# HTTPS: a PEM certificate (leaf first, then intermediates) and its key. Without them
+# regcache serves plain HTTP and says so at start; a renewed pair is picked up on SIGHUP
+# or within tls_watch_interval.
+# tls_cert = "/etc/regcache/tls/fullchain.pem"
+# tls_key = "/etc/regcache/tls/privkey.pem"
 
 [storage]
 path = "./regcache-data"

@@ -11,6 +11,7 @@ import { readAdminToken, readConfigFile, readSecretFile, checkSecretFileMode } f
 import { HtpasswdError, parseHtpasswd } from "../auth/htpasswd.ts";
 import { tokenKeyPath } from "../auth/token-key-path.ts";
 import type { AccessEntry, AuthConfig } from "./auth.ts";
+import { tlsPairOf, type TlsPair } from "./tls.ts";
 
 /** What one upstream client is built from: the config's keys with the secrets read. */
 export interface UpstreamSettings {
@@ -49,6 +50,8 @@ export interface ResolvedConfig {
   adminToken: string | undefined;
   /** undefined: no [auth] table, every client may do everything. */
   auth?: ResolvedAuth;
+  /** The listener's certificate and key, read and checked; undefined: plain HTTP. */
+  tls: TlsPair | undefined;
 }
 
 function resolveAuth(config: Config): ResolvedAuth | undefined {
@@ -120,7 +123,8 @@ function checkStoragePath(path: string): void {
 export function resolveConfig(config: Config, label: string): ResolvedConfig {
   try {
     checkStoragePath(config.storage.path);
-    return { config, upstreams: config.upstream.map(upstreamSettings), adminToken: readAdminToken(config.server.admin_token_file), auth: resolveAuth(config) };
+    const tls = tlsPairOf(config.server);
+    return { config, upstreams: config.upstream.map(upstreamSettings), adminToken: readAdminToken(config.server.admin_token_file), auth: resolveAuth(config), tls };
   } catch (e) {
     if (e instanceof ConfigError && !e.message.startsWith(`${label}:`)) throw new ConfigError(`${label}: ${e.message}`);
     throw e;

@@ -34,6 +34,14 @@ const serverSection = v.strictObject({
   trusted_proxies: v.optional(v.array(cidr()), []),
   /** Log level: "debug", "info", "warn", "error". Default "info". */
   log_level: v.optional(v.picklist(["debug", "info", "warn", "error"], `expected one of "debug", "info", "warn", "error"`), "info"),
+  /** HTTPS certificate: a PEM file, the leaf first, then its intermediates (served whole).
+   *  Default "": no TLS. Set together with tls_key; one without the other is an error. */
+  tls_cert: v.optional(v.string(), ""),
+  /** HTTPS private key (PEM, unencrypted) for tls_cert. Default "": no TLS. */
+  tls_key: v.optional(v.string(), ""),
+  /** How often tls_cert and tls_key are checked for a change (a renewal), which is then
+   *  served to new connections without a restart. Default "10s"; "0s": on SIGHUP only. */
+  tls_watch_interval: v.optional(duration(), "10s"),
   // operator (issue 15):
   /** Status page (/, /status) for anyone. Default false: the admin API's rule (loopback, or the admin token). */
   status_public: v.optional(v.boolean("expected true or false"), false),

@@ -1,8 +1,10 @@
-// Platform for Bun: bun:sqlite, Bun.serve, and Bun.file (sendfile for whole files).
+// Platform for Bun: bun:sqlite, Bun.serve (HTTP/1.1, TLS optional), and Bun.file (sendfile for whole files).
 import { Database } from "bun:sqlite";
 import { sendUnixDatagram } from "./unix-datagram-bun.ts";
 import { silentFailure } from "./silent-stream.ts";
-import type { Platform, RunningServer, ServeOptions, SqliteClient } from "./types.ts";
+import { rootCertificates } from "node:tls";
+import { swappableServer } from "./listener-swap.ts";
+import type { PinnedServer, Platform, RunningServer, ServeOptions, SqliteClient } from "./types.ts";
 
 export const bunPlatform: Platform = {
   runtime: `bun ${Bun.version}`,
@@ -11,20 +13,34 @@ export const bunPlatform: Platform = {
     return new Database(path, { create: true }) as unknown as SqliteClient;
   },
 
-  async serve(options: ServeOptions): Promise<RunningServer> {
-    const server = Bun.serve({
-      hostname: options.hostname,
-      port: options.port,
-      fetch: (request, server) => options.fetch(withAbsoluteUrl(request, options.hostname, server.port), { address: server.requestIP(request)?.address ?? "" }),
-      // Layer uploads can be many GiB; limits are enforced per route instead.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      // A cold blob may wait on a slow upstream; 255 s is Bun's maximum idle time.
-      idleTimeout: 255,
+  serve(options: ServeOptions): Promise<RunningServer> {
+    const scheme = options.tls ? "https" : "http";
+    return swappableServer(options, async (port, tls, reusePort) => {
+      const server = Bun.serve({
+        hostname: options.hostname,
+        port,
+        reusePort,
+        // HTTP/1.1 only: Bun.serve offers no HTTP/2 (ALPN h2 is not accepted).
+        ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+        fetch: (request, server) => options.fetch(withAbsoluteUrl(request, scheme, options.hostname, server.port), { address: server.requestIP(request)?.address ?? "" }),
+        // Layer uploads can be many GiB; limits are enforced per route instead.
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        // A cold blob may wait on a slow upstream; 255 s is Bun's maximum idle time.
+        idleTimeout: 255,
+      });
+      return { port: server.port ?? port, stop: (force: boolean) => server.stop(force) };
     });
-    return {
-      port: server.port ?? options.port,
-      stop: (force: boolean) => server.stop(force),
-    };
+  },
+
+  fetchPinned(pinned: PinnedServer): typeof fetch {
+    // The public roots stay trusted so that a chain ending at one verifies; the configured
+    // chain is added for a self-signed or private-CA certificate. Then, instead of the host
+    // name (the CLI dials 127.0.0.1), the leaf itself must be the configured one.
+    const ca = [...rootCertificates, ...pinned.certificates];
+    const checkServerIdentity = (_host: string, cert: { fingerprint256?: string }) =>
+      cert.fingerprint256 === pinned.leafFingerprint ? undefined : new Error(`the server's certificate (${cert.fingerprint256}) is not the configured server.tls_cert (${pinned.leafFingerprint})`);
+    const tls = pinned.leafFingerprint ? { ca, checkServerIdentity } : { ca };
+    return ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, tls } as RequestInit)) as typeof fetch;
   },
 
   streamBody: silentFailure,
@@ -43,8 +59,8 @@ export const bunPlatform: Platform = {
  * address is what every other request has. The Host header stays absent, so
  * checks that need one (the admin API's) still see that it is missing.
  */
-function withAbsoluteUrl(request: Request, hostname: string, port: number | undefined): Request {
+function withAbsoluteUrl(request: Request, scheme: string, hostname: string, port: number | undefined): Request {
   if (!request.url.startsWith("/")) return request;
   const host = hostname === "0.0.0.0" || hostname === "::" ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname;
-  return new Request(`http://${host}:${port ?? 80}${request.url}`, request);
+  return new Request(`${scheme}://${host}:${port ?? 80}${request.url}`, request);
 }

@@ -25,9 +25,34 @@ export interface SqliteClient {
   close(): void;
 }
 
+/** A certificate chain (leaf first) and its private key, PEM text. */
+export interface TlsCredentials {
+  cert: string;
+  key: string;
+}
+
+/** What a client trusts when it talks to regcache's own listener (the CLI). */
+export interface PinnedServer {
+  /** PEM certificates trusted as issuers (the configured chain). */
+  certificates: string[];
+  /** SHA-256 fingerprint ("AB:CD:…") of the configured leaf: the server must present it,
+   *  whatever the URL's host. Absent: the usual host-name check. */
+  leafFingerprint?: string;
+}
+
+/** The runtime cannot do what the config asks (e.g. a flag it needs): the CLI prints it as one line and exits 1. */
+export class PlatformError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlatformError";
+  }
+}
+
 export interface ServeOptions {
   hostname: string;
   port: number;
+  /** HTTPS with this certificate; absent: plain HTTP. */
+  tls?: TlsCredentials;
   /** Handles one request; `client` says who sent it (the admin API answers loopback only by default). */
   fetch: (request: Request, client: ClientInfo) => Response | Promise<Response>;
 }
@@ -43,6 +68,9 @@ export interface RunningServer {
   /** Stops accepting connections; with `force`, also cuts in-flight requests, or (Deno,
    *  which cannot) stops waiting for them, so that the process exit that follows ends them. */
   stop(force: boolean): Promise<void>;
+  /** HTTPS only: serves `tls` to every connection opened from now on, on the same port, while
+   *  connections already open (a pull in flight) finish on the old certificate. */
+  reloadTls(tls: TlsCredentials): Promise<void>;
 }
 
 export interface Platform {
@@ -52,6 +80,9 @@ export interface Platform {
   openSqlite(path: string): SqliteClient;
   /** Starts the HTTP server. */
   serve(options: ServeOptions): Promise<RunningServer>;
+  /** A fetch for talking to regcache's own HTTPS listener: trusts `server`'s certificates and
+   *  accepts the server by its leaf, whatever name the URL uses (127.0.0.1 for a public cert). */
+  fetchPinned(server: PinnedServer): typeof fetch;
   /** A response body for bytes [start, end] (inclusive) of a file, streamed by the runtime's fastest path. */
   fileBody(path: string, start: number, end: number): BodyInit;
   /** Sends one datagram to a unix socket (sd_notify); absent where the runtime has no way to. */

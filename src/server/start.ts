@@ -20,13 +20,15 @@ import { Confirmations } from "../auth/passthrough.ts";
 import { createLoginThrottle } from "../auth/login-throttle.ts";
 import { confirmationAt, deleteConfirmation, pruneConfirmations, recordConfirmation } from "../db/queries/passthrough-confirmations.ts";
 import type { Db } from "../db/client.ts";
+import { certificateFields, startTlsReloader, type TlsReloader } from "./tls-reload.ts";
 
 export interface Running {
   port: number;
   /**
    * Applies a new config (SIGHUP): upstreams, ttl and staleness, schedules, prefetch lists,
    * policies' upstreams, status and admin settings. Requests in flight finish on the old
-   * settings; new ones get the new. listen and storage.path need a restart: ConfigError.
+   * settings; new ones get the new. A renewed TLS certificate is served to new connections.
+   * listen, storage.path and turning TLS on or off need a restart: ConfigError.
    */
   reload(resolved: ResolvedConfig, label: string): Promise<void>;
   /** Stops accepting, waits for in-flight transfers up to the grace period, closes the database. */
@@ -74,14 +76,25 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
 
   let stopUploadSweep = startUploadSweep(services.registry, config.storage.upload_expiry, log);
   const { hostname, port } = config.server.listen;
-  const server: RunningServer = await platform.serve({ hostname, port, fetch: (request, client) => app.fetch(request, { client }) });
-  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, storage: config.storage.path, upstreams: config.upstream.map((u) => u.name), auth: resolved.auth ? "token" : "off" });
+  const tls = resolved.tls ? { cert: resolved.tls.certPem, key: resolved.tls.keyPem } : undefined;
+  const server: RunningServer = await platform.serve({ hostname, port, tls, fetch: (request, client) => app.fetch(request, { client }) });
+  let tlsReloader: TlsReloader | undefined;
+  if (resolved.tls) {
+    log.info("tls certificate loaded", certificateFields(resolved.tls));
+    tlsReloader = startTlsReloader({ server, initial: resolved.tls, log, metrics: services.metrics, settings: () => ({ cert: config.server.tls_cert, key: config.server.tls_key, intervalMs: config.server.tls_watch_interval }) });
+  } else {
+    log.warn("serving plain HTTP: clients must be told this registry is insecure; set server.tls_cert and server.tls_key for HTTPS", {});
+  }
+  log.info("regcache started", { version: VERSION, runtime: platform.runtime, listen: `${hostname}:${server.port}`, scheme: tls ? "https" : "http", storage: config.storage.path, upstreams: config.upstream.map((u) => u.name), auth: resolved.auth ? "token" : "off" });
 
   const reload = async (next: ResolvedConfig, label: string) => {
     const c = next.config;
     if (c.server.listen.hostname !== hostname || c.server.listen.port !== port) throw new ConfigError(`${label}: server.listen: changing it needs a restart; the running server keeps ${hostname}:${port}`);
     if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
+    if (Boolean(next.tls) !== Boolean(resolved.tls)) throw new ConfigError(`${label}: server.tls_cert: turning HTTPS ${next.tls ? "on" : "off"} needs a restart; the running server keeps ${resolved.tls ? "HTTPS" : "plain HTTP"}`);
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
+    // First, as it is the one step that can fail: a new listener for a renewed certificate.
+    if (next.tls) await tlsReloader!.apply(next.tls, "SIGHUP");
     const old = services;
     if (next.auth) tokenKey ??= await loadOrCreateTokenKey(config.storage.path);
     if (tokenKey) confirmations ??= passthroughConfirmations(database.db, tokenKey, c, now);
@@ -106,6 +119,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     (stopping ??= (async () => {
       log.info("shutting down", { reason, grace_ms: config.server.shutdown_grace });
       operator.readiness.markShuttingDown(); // operator (issue 15): /readyz answers 503 from here on
+      tlsReloader?.stop();
       const graceful = server.stop(false);
       const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.server.shutdown_grace))]);
       if (timedOut) {

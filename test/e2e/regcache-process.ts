@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { freePort } from "../helpers/ports.ts";
 import { spawnProcess, waitForHttp, type ChildHandle, type ExitStatus } from "../helpers/processes.ts";
 import { makeTempDir } from "../helpers/temp-dirs.ts";
+import { fetchTrusting } from "../helpers/test-ca.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const BINARY = join(REPO_ROOT, "dist", "regcache");
@@ -27,13 +28,16 @@ export interface RegcacheOptions {
   storageDir?: string;
   /** Extra environment of the process (e.g. NOTIFY_SOCKET). */
   env?: Record<string, string>;
+  /** HTTPS: server.tls_cert / tls_key, and the PEM of the CA that the readiness probe trusts. */
+  tls?: { cert: string; key: string; caPem: string; serverName?: string };
   /** Default 20 s; Deno's first start compiles the sources. */
   startTimeoutMs?: number;
 }
 
 /** The command line that runs `regcache <args>` on the given runtime. */
 export function regcacheCommand(runtime: Runtime, args: string[]): [string, string[]] {
-  if (runtime === "deno") return [DENO, ["run", "-A", join(REPO_ROOT, "src/main/deno.ts"), ...args]];
+  // --unstable-net: a renewed TLS certificate is served by a second listener (reusePort).
+  if (runtime === "deno") return [DENO, ["run", "-A", "--unstable-net", join(REPO_ROOT, "src/main/deno.ts"), ...args]];
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`npm run build\` before the e2e tests`);
   return [BINARY, args];
 }
@@ -46,7 +50,7 @@ export interface LogLine {
 }
 
 export interface RegcacheProcess {
-  /** "http://127.0.0.1:PORT" */
+  /** "http://127.0.0.1:PORT", or https:// with options.tls */
   readonly url: string;
   /** "127.0.0.1:PORT", for image references */
   readonly host: string;
@@ -92,7 +96,8 @@ export async function startRegcache(options: RegcacheOptions = {}): Promise<Regc
   mkdirSync(storageDir, { recursive: true });
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const url = `${options.tls ? "https" : "http"}://${host}`;
+  const probeFetch = options.tls ? fetchTrusting(options.tls.caPem, options.tls.serverName) : fetch;
   const configPath = join(dir, "regcache.toml");
   writeFileSync(
     configPath,
@@ -100,6 +105,7 @@ export async function startRegcache(options: RegcacheOptions = {}): Promise<Regc
       "[server]",
       `listen = "${host}"`,
       `shutdown_grace = "${options.shutdownGrace ?? "5s"}"`,
+      ...(options.tls ? [`tls_cert = ${JSON.stringify(options.tls.cert)}`, `tls_key = ${JSON.stringify(options.tls.key)}`] : []),
       options.serverToml ?? "",
       "[storage]",
       `path = ${JSON.stringify(storageDir)}`,
@@ -123,7 +129,7 @@ export async function startRegcache(options: RegcacheOptions = {}): Promise<Regc
     });
     try {
       await child.waitForLine(/"msg":"regcache started"/, timeoutMs, "stdout");
-      await waitForHttp(`${url}/v2/`, timeoutMs);
+      await waitForHttp(`${url}/v2/`, timeoutMs, probeFetch);
     } catch (error) {
       // A server that did not come up is not left running for the test to trip over.
       await child.kill();

@@ -11,6 +11,9 @@ export interface PodmanOptions {
   dir: string;
   /** registries.conf mirror entries, which is how edge sites point podman at regcache. */
   mirrors?: Mirror[];
+  /** HTTPS: a certs.d directory for the registry (its CA as ca.crt), passed as --cert-dir, and
+   *  TLS verified. Default: none, and --tls-verify=false for the plain-HTTP registries. */
+  certDir?: string;
 }
 
 export interface PodmanCallOptions {
@@ -59,8 +62,9 @@ export function createPodman(options: PodmanOptions): Podman {
   const run = (args: string[], call: PodmanCallOptions = {}) =>
     runCommand("podman", args, { env, timeoutMs: call.timeoutMs, allowFailure: call.allowFailure, name: "podman" });
   const creds = (call?: PodmanCallOptions) => (call?.creds ? [`--creds=${call.creds.username}:${call.creds.password}`] : []);
-  // Plain HTTP on 127.0.0.1 everywhere; the private policy file accepts unsigned images.
-  const transfer = ["--tls-verify=false", `--signature-policy=${path("policy.json")}`];
+  // Plain HTTP on 127.0.0.1 unless a cert dir is given; the private policy file accepts unsigned images.
+  const tls = options.certDir ? [`--cert-dir=${options.certDir}`] : ["--tls-verify=false"];
+  const transfer = [...tls, `--signature-policy=${path("policy.json")}`];
 
   async function inspect(ref: string) {
     const { stdout } = await run(["image", "inspect", ref]);

@@ -231,12 +231,12 @@ export async function runCommand(command: string, args: string[], options: RunOp
 export const PROBE_USER_AGENT = "regcache-test-readiness-probe";
 
 /** Polls `url` until any HTTP response arrives (a 401 or 404 still means "up"); returns its status. */
-export async function waitForHttp(url: string, timeoutMs: number): Promise<number> {
+export async function waitForHttp(url: string, timeoutMs: number, fetcher: typeof fetch = fetch): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(url, {
+      const response = await fetcher(url, {
         headers: { "user-agent": PROBE_USER_AGENT },
         signal: AbortSignal.timeout(Math.max(100, Math.min(2_000, deadline - Date.now()))),
       });

@@ -15,6 +15,9 @@ export interface SkopeoOptions {
   retryTimes?: number;
   /** Default 120 s. skopeo's HTTP client also retries a 429 about 5 times over ~4 s by itself. */
   timeoutMs?: number;
+  /** HTTPS: directories holding the registry's CA (*.crt); TLS is then verified. Default: not verified. */
+  srcCertDir?: string;
+  destCertDir?: string;
   /** Resolve with the exit code instead of throwing when skopeo fails. */
   allowFailure?: boolean;
 }
@@ -26,8 +29,8 @@ const credsArgs = (flag: string, noCredsFlag: string, ref: string, creds?: Crede
 };
 
 // --insecure-policy: no signature policy file is read, so the machine's policy.json plays
-// no part. TLS verification is off because every registry in the tests speaks plain HTTP
-// on 127.0.0.1 (skopeo then falls back from https to http).
+// no part. TLS verification is off because the registries in the tests speak plain HTTP
+// on 127.0.0.1 (skopeo then falls back from https to http), unless a cert dir is given.
 export function skopeoCopy(src: string, dest: string, options: SkopeoOptions = {}): Promise<RunResult> {
   const args = [
     "--insecure-policy",
@@ -35,8 +38,8 @@ export function skopeoCopy(src: string, dest: string, options: SkopeoOptions = {
     "--quiet",
     "--preserve-digests",
     `--retry-times=${options.retryTimes ?? 0}`,
-    "--src-tls-verify=false",
-    "--dest-tls-verify=false",
+    options.srcCertDir ? `--src-cert-dir=${options.srcCertDir}` : "--src-tls-verify=false",
+    options.destCertDir ? `--dest-cert-dir=${options.destCertDir}` : "--dest-tls-verify=false",
     ...credsArgs("--src-creds", "--src-no-creds", src, options.srcCreds),
     ...credsArgs("--dest-creds", "--dest-no-creds", dest, options.destCreds),
     ...(options.all ? ["--all"] : []),
@@ -63,7 +66,7 @@ export async function inspectRaw(ref: string, options: SkopeoOptions = {}): Prom
     "inspect",
     "--raw",
     `--retry-times=${options.retryTimes ?? 0}`,
-    "--tls-verify=false",
+    options.srcCertDir ? `--cert-dir=${options.srcCertDir}` : "--tls-verify=false",
     ...(options.srcCreds ? [`--creds=${options.srcCreds.username}:${options.srcCreds.password}`] : ["--no-creds"]),
     `docker://${ref}`,
   ];

@@ -3,12 +3,13 @@
 // 1 with the same one-line reason naming the file and the key. Table-driven,
 // against the compiled binary.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { freePort } from "../../helpers/ports.ts";
 import { runCommand, spawnProcess } from "../../helpers/processes.ts";
 import { makeTempDir } from "../../helpers/temp-dirs.ts";
+import { makeTestCa } from "../../helpers/test-ca.ts";
 import { BINARY } from "../regcache-process.ts";
 
 const temp = makeTempDir("regcache-config-agree-");
@@ -30,6 +31,17 @@ mkdirSync(join(dir, "open-key-storage"));
 writeFileSync(join(dir, "open-key-storage", "token-key.jwk"), "{}\n", { mode: 0o644 });
 for (const f of ["htpasswd", "htpasswd-open", "password-open", "token-open", "open-key-storage/token-key.jwk"]) chmodSync(join(dir, f), f === "htpasswd" ? 0o640 : f === "password-open" ? 0o604 : 0o644);
 const auth = (file = "htpasswd") => `[auth]\nhtpasswd = "${join(dir, file)}"\n`;
+// Two server certificates from a test CA: their files mixed make a key that does not match.
+const ca = await makeTestCa(join(dir, "ca"));
+const good = await ca.issue("good");
+const other = await ca.issue("other");
+const [leafPem, intermediatePem] = readFileSync(good.chainFile, "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g)!;
+writeFileSync(join(dir, "reversed-chain.crt"), intermediatePem! + leafPem!);
+// A server key readable by others is refused like every other secret.
+writeFileSync(join(dir, "open.key"), readFileSync(good.keyFile), { mode: 0o644 });
+chmodSync(join(dir, "open.key"), 0o644);
+writeFileSync(join(dir, "not-a-key"), "not a key", { mode: 0o600 });
+const tls = (cert: string, key: string) => [cert && `SERVER tls_cert = "${cert}"`, key && `SERVER tls_key = "${key}"`].filter(Boolean).join("\n") + "\n";
 
 const upstream = (extra = "", url = "https://up.invalid") => `[[upstream]]\nname = "up"\nurl = "${url}"\n${extra}\n`;
 
@@ -61,6 +73,15 @@ const CASES: [string, string, RegExp | null][] = [
   ["[[access]] naming an unknown group", `${auth()}[[access]]\nrepository = "**"\ngroups = ["devs"]\nactions = ["pull"]\n`, /access\[0\]\.groups: names no group/],
   ["a passthrough upstream without [auth]", upstream(`auth = "passthrough"`), /upstream\[0\] \(up\)\.auth: "passthrough" needs an \[auth\] table/],
   ["a passthrough upstream with a username", `${auth()}${upstream(`auth = "passthrough"\nusername = "u"`)}`, /upstream\[0\] \(up\)\.auth: "passthrough" uses the clients' credentials/],
+  ["a TLS certificate chain and its key", tls(good.chainFile, good.keyFile) + upstream(), null],
+  ["tls_cert without tls_key", tls(good.chainFile, "") + upstream(), /server\.tls_key: set it too/],
+  ["tls_key without tls_cert", tls("", good.keyFile) + upstream(), /server\.tls_cert: set it too/],
+  ["a tls_cert that does not exist", tls(join(dir, "nope.crt"), good.keyFile) + upstream(), /server\.tls_cert: cannot read .*nope\.crt/],
+  ["a tls_cert that is not PEM", tls(join(dir, "a-file"), good.keyFile) + upstream(), /server\.tls_cert: .*a-file holds no PEM certificate/],
+  ["a tls_key that is not a key", tls(good.chainFile, join(dir, "not-a-key")) + upstream(), /server\.tls_key: .*not-a-key is not a PEM private key/],
+  ["a tls_key that does not match the certificate", tls(good.chainFile, other.keyFile) + upstream(), /server\.tls_key: .*other\.key does not match the certificate in .*good\.crt/],
+  ["a tls_key readable by others", tls(good.chainFile, join(dir, "open.key")) + upstream(), /server\.tls_key: .*open\.key is accessible to others \(mode 0644\)/],
+  ["a chain with the leaf last", tls(join(dir, "reversed-chain.crt"), good.keyFile) + upstream(), /server\.tls_cert: .*reversed-chain\.crt: certificate 2 did not issue certificate 1/],
   ["a storage path under a file", `STORAGE${join(dir, "a-file", "data")}\n${upstream()}`, /storage\.path: .*not a directory/],
 ];
 
@@ -73,6 +94,7 @@ async function configFor(name: string, body: string): Promise<{ file: string; po
   body = body.replace(/^ADMIN(.*)$/m, (_, p) => ((server += `admin_token_file = "${p}"\n`), ""));
   body = body.replace(/^DEFAULT$/m, () => ((server += `default_upstream = "nope"\n`), ""));
   body = body.replace(/^STORAGE(.*)$/m, (_, p) => ((storagePath = p), ""));
+  body = body.replace(/^SERVER (.*)$/gm, (_, line) => ((server += `${line}\n`), ""));
   const file = join(dir, `${name.replace(/\W+/g, "-")}.toml`);
   writeFileSync(file, `${server}[storage]\npath = "${storagePath}"\n${body}`);
   chmodSync(file, 0o644);
