@@ -4,10 +4,11 @@
 // when known), fsynced, and only then renamed under blobs/. A crash at any
 // point leaves a file in tmp/, which the next start removes, or the verified
 // file: never partial content under a digest.
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { Digester, parseDigest } from "../oci/digest.ts";
 import { DigestMismatch, SizeMismatch } from "./errors.ts";
 import { hashFile, pipeToFile, promote, removeQuietly } from "./files.ts";
+import { chargeThen, type SpaceAccount, unlimitedSpace } from "./space.ts";
 
 export class PendingBlob {
   /** Bytes in the temporary file so far. */
@@ -17,6 +18,8 @@ export class PendingBlob {
   private verified = false;
   /** The digest of an adopted file (hashed whole, not as it streamed in). */
   private adopted: string | undefined;
+  /** Bytes of the temporary file the space account was charged for (credited if it is discarded). */
+  private accounted = 0;
 
   constructor(
     readonly digest: string,
@@ -24,6 +27,8 @@ export class PendingBlob {
     readonly path: string,
     /** Where the verified file goes. */
     readonly finalPath: string,
+    /** The quota: charged chunk by chunk before each write (lifecycle/quota.ts). */
+    private readonly space: SpaceAccount = unlimitedSpace,
   ) {
     this.digester = new Digester(parseDigest(digest)!.algorithm);
   }
@@ -40,6 +45,7 @@ export class PendingBlob {
       digester: this.digester,
       limit: limit - this.bytes,
       path: this.path,
+      charge: (n) => chargeThen(this.space, n, (c) => (this.accounted += c)),
       onChunk: (chunk) => {
         this.bytes += chunk.byteLength;
         onChunk?.(chunk);
@@ -53,6 +59,8 @@ export class PendingBlob {
     await promote(from, this.path);
     const { bytes, digest } = await hashFile(this.path, this.digester.algorithm);
     this.bytes = bytes;
+    // The upload's bytes were charged as they arrived; from here this file carries them.
+    this.accounted = bytes;
     this.adopted = digest;
     this.file = await open(this.path, "r+");
   }
@@ -70,7 +78,12 @@ export class PendingBlob {
     if (!this.verified) throw new Error(`PendingBlob.commit before verify (${this.digest})`);
     await this.file!.sync();
     await this.close();
+    // The same blob already stored (a second download, a re-push): the rename replaces
+    // that file, so its bytes leave the store.
+    const replaced = await stat(this.finalPath).then((s) => s.size, () => 0);
     await promote(this.path, this.finalPath);
+    if (replaced > 0) this.space.credit(replaced);
+    this.accounted = 0;
     return this.bytes;
   }
 
@@ -78,6 +91,8 @@ export class PendingBlob {
   async discard(): Promise<void> {
     await this.close();
     await removeQuietly(this.path);
+    if (this.accounted > 0) this.space.credit(this.accounted);
+    this.accounted = 0;
   }
 
   private async close(): Promise<void> {

@@ -12,6 +12,8 @@ import { prefetchCommand, PREFETCH_USAGE } from "./prefetch.ts";
 import { exportCommand, EXPORT_USAGE } from "./export.ts";
 import { importCommand, IMPORT_USAGE } from "./import.ts";
 import { serve } from "./serve.ts";
+import { duCommand, DU_USAGE } from "./du.ts";
+import { gcCommand, GC_USAGE } from "./gc.ts";
 import { squid } from "./squid-command.ts";
 
 const USAGE = `usage: regcache <command> [options]
@@ -24,6 +26,8 @@ commands:
   ${POLICY_USAGE}
   ${EXPORT_USAGE}
   ${IMPORT_USAGE}
+  ${DU_USAGE}
+  ${GC_USAGE}
   squid config|store-id|icap     the Squid kit for CDN layer caching (docs/squid.md)
   version                        print the version
 
@@ -53,6 +57,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await exportCommand(rest, io);
       case "import":
         return await importCommand(rest, io);
+      case "du":
+        return await duCommand(rest, io);
+      case "gc":
+        return await gcCommand(rest, io);
       case "version":
       case "--version":
         io.stdout.write(`regcache ${VERSION} (${io.platform.runtime})\n`);

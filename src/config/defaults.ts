@@ -8,6 +8,10 @@ default_upstream = "docker.io"
 
 [storage]
 path = "./regcache-data"
+# Disk lifecycle (README, "Disk space"): no quota; keep the smaller of 5GiB and 5% free.
+max_size = "0"
+min_free = "auto"
+gc_schedule = "0 * * * *"
 
 [[upstream]]
 name = "docker.io"

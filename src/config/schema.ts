@@ -3,6 +3,7 @@
 // silently falls back to a default.
 import * as v from "valibot";
 import { cidr, duration, listenAddress, size } from "./fields.ts";
+import { storageLifecycleKeys, lowWaterBelowMaxSize } from "./storage.ts";
 import { upstreamSection } from "./upstream.ts";
 import { prefetchSection, unknownPrefetchUpstream } from "./prefetch.ts";
 import { squidSection } from "./squid.ts";
@@ -46,6 +47,8 @@ const storageSection = v.strictObject({
   /** Upload sessions with no PATCH or PUT for this long are removed with their bytes.
    *  Default "24h"; "0s" never expires them. */
   upload_expiry: v.optional(duration(), "24h"),
+  // disk lifecycle (issue 11): quota, eviction, garbage collection (config/storage.ts)
+  ...storageLifecycleKeys,
 });
 
 export const configSchema = v.pipe(
@@ -62,6 +65,7 @@ export const configSchema = v.pipe(
     (c) => c.server.default_upstream === "" || c.upstream.some((u) => u.name === c.server.default_upstream),
     (i) => `server.default_upstream: names no [[upstream]] (got ${JSON.stringify((i.input as { server: { default_upstream: string } }).server.default_upstream)})`,
   ),
+  v.check((c) => lowWaterBelowMaxSize(c.storage) === undefined, (i) => lowWaterBelowMaxSize((i.input as { storage: Parameters<typeof lowWaterBelowMaxSize>[0] }).storage)!),
   v.check((c) => unknownPrefetchUpstream(c) === undefined, (i) => unknownPrefetchUpstream(i.input as Parameters<typeof unknownPrefetchUpstream>[0])!),
 );
 

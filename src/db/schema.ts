@@ -135,3 +135,14 @@ export const immutabilityGeneration = sqliteTable("immutability_generation", {
   id: integer("id").primaryKey(),
   generation: integer("generation").notNull(),
 });
+
+/** When each manifest was last pulled and how often (migration 4); flushed in batches. */
+export const manifestAccess = sqliteTable(
+  "manifest_access",
+  {
+    manifestId: integer("manifest_id").primaryKey().references(() => manifests.id, { onDelete: "cascade" }),
+    lastPulledAt: integer("last_pulled_at").notNull(),
+    pullCount: integer("pull_count").notNull(),
+  },
+  (t) => [index("manifest_access_last").on(t.lastPulledAt)],
+);

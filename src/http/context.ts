@@ -21,6 +21,8 @@ export interface AppDeps {
   /** Extra routes mounted by main (admin API); kept out of http to keep imports pointing down. */
   /** operator (issue 15): request hook, /readyz and the status page; absent in tests that do not need them. */
   operator?: OperatorSurface;
+  /** Disk lifecycle (issue 11): records manifest GETs for eviction order; absent: nothing recorded. */
+  pulls?: { record(repository: string, digest: string): void };
   extraRoutes?: { prefix: string; fetch: (request: Request, client: ClientInfo | undefined) => Response | Promise<Response> }[];
 }
 

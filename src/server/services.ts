@@ -8,6 +8,8 @@ import { createAdminApi } from "../api/app.ts";
 import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
 import { bundleRoutes } from "../api/bundles.ts";
+import { storageRoutes } from "../api/storage.ts";
+import type { Lifecycle } from "../lifecycle/service.ts";
 import { createBundles } from "../bundle/service.ts";
 import type { BlobStore } from "../blobstore/store.ts";
 import { UploadFiles } from "../blobstore/uploads.ts";
@@ -33,6 +35,8 @@ export interface ServiceDeps {
   now: () => number;
   /** Kept across reloads, so counters go on counting; default: a new one. */
   metrics?: Metrics;
+  /** The disk lifecycle (built once per process by start.ts); absent: no /api/v1/storage. */
+  lifecycle?: Lifecycle;
   /** Tests inject fake upstream clients; default: the real one. */
   createClient?: (settings: UpstreamSettings) => UpstreamClient;
 }
@@ -47,7 +51,7 @@ export interface Services {
   /** Who may use the admin API (and, unless status_public, the status page). */
   adminGate: (request: Request, client: ClientInfo | undefined) => Response | undefined;
   /** createApp's options, less the platform, the log and the metrics. */
-  http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes">;
+  http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes" | "pulls">;
 }
 
 export function buildServices(deps: ServiceDeps): Services {
@@ -75,7 +79,10 @@ export function buildServices(deps: ServiceDeps): Services {
     immutabilityRoutes(immutability),
     prefetchRoutes(() => prefetcher.api),
     bundleRoutes(createBundles({ db, store, pullThrough, log, now, guard: immutability.guard, maxManifestBytes: config.server.max_manifest_size, ttlOf: (name) => config.upstream.find((u) => u.name === name)?.ttl ?? 0 })),
+    ...(deps.lifecycle ? [storageRoutes(deps.lifecycle)] : []),
   ]);
+  // The lifecycle outlives a reload; it pins by this config's prefetch list and this guard.
+  deps.lifecycle?.use(config, immutability.guard);
   const gate = adminAccess({ token: resolved.adminToken, trustedProxies: config.server.trusted_proxies });
   const adminFetch = (request: Request, client: ClientInfo | undefined) => gate(request, client) ?? admin.fetch(request);
   return {
@@ -85,6 +92,6 @@ export function buildServices(deps: ServiceDeps): Services {
     pullThrough,
     prefetcher,
     adminGate: gate,
-    http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }] },
+    http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }], pulls: deps.lifecycle?.pulls },
   };
 }

@@ -14,6 +14,8 @@ import { VERSION } from "../version.ts";
 import { createOperator } from "../status/create.ts"; // operator (issue 15)
 import { mirrorOpenGauge } from "../cache/service.ts";
 import { buildServices } from "./services.ts";
+import { createLifecycle } from "../lifecycle/service.ts";
+import { Metrics } from "../telemetry/metrics.ts";
 
 export interface Running {
   port: number;
@@ -33,7 +35,12 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const store = new BlobStore(config.storage.path);
   await store.init();
   const database = openDatabase(platform.openSqlite(store.paths.database));
-  let services = buildServices({ resolved, store, db: database.db, log, now });
+  // Disk lifecycle (issue 11): reconcile rows and files, measure, and put the quota on the
+  // write path before the first request; it lives across reloads (its byte account does).
+  const metrics = new Metrics();
+  const lifecycle = createLifecycle({ config, db: database.db, store, log, metrics, now });
+  await lifecycle.start();
+  let services = buildServices({ resolved, store, db: database.db, log, now, metrics, lifecycle });
   services.prefetcher.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
   const mirrorOpen = mirrorOpenGauge(services.metrics);
@@ -46,6 +53,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       return services.http.registry;
     },
     repositories: (name, ns, forWrite) => services.http.repositories(name, ns, forWrite),
+    pulls: lifecycle.pulls,
     extraRoutes: [{ prefix: "/api/v1", fetch: (request, client) => services.http.extraRoutes![0]!.fetch(request, client) }],
     platform,
     log,
@@ -64,7 +72,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
     const old = services;
-    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics });
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, lifecycle });
     services = fresh;
     config = c;
     fresh.prefetcher.start();
@@ -93,6 +101,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       await services.prefetcher.stop(1_000);
       await services.pullThrough.close(1_000);
       stopUploadSweep();
+      await lifecycle.stop();
       database.close();
       log.info("stopped", {});
     })());

@@ -17,9 +17,13 @@ export function findLinkedBlob(db: Db, repositoryId: number, digest: string): { 
     .get();
 }
 
-/** Records a verified blob file and links it to a repository (idempotent). */
+/**
+ * Records a verified blob file and links it to a repository (idempotent). A blob stored
+ * again (a re-push of an unreferenced one) gets its time renewed: GC's grace period
+ * counts from the last store, so a blob pushed just before its manifest survives.
+ */
 export function recordBlob(db: Db, digest: string, size: number, repositoryId: number | undefined, now: number): void {
-  db.insert(blobs).values({ digest, size, createdAt: now }).onConflictDoNothing().run();
+  db.insert(blobs).values({ digest, size, createdAt: now }).onConflictDoUpdate({ target: blobs.digest, set: { createdAt: now } }).run();
   if (repositoryId !== undefined) linkBlob(db, repositoryId, digest);
 }
 

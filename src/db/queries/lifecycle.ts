@@ -1,0 +1,176 @@
+// Queries of the disk lifecycle (src/lifecycle): pull records, the images
+// eviction chooses from, what an image holds, unreferenced blobs for GC, and
+// the rows reconciliation compares with the files.
+import { sql } from "drizzle-orm";
+import type { Db } from "../client.ts";
+
+export interface PullRecord {
+  repository: string;
+  digest: string;
+  lastPulledAt: number;
+  count: number;
+}
+
+/** Adds buffered pulls; a manifest deleted since the pull is skipped (its row is gone). */
+export function addPulls(db: Db, records: PullRecord[]): void {
+  db.transaction(() => {
+    for (const r of records) {
+      db.run(sql`insert into manifest_access (manifest_id, last_pulled_at, pull_count)
+        select m.id, ${r.lastPulledAt}, ${r.count} from manifests m join repositories r on r.id = m.repository_id
+        where r.name = ${r.repository} and m.digest = ${r.digest}
+        on conflict (manifest_id) do update set last_pulled_at = max(last_pulled_at, excluded.last_pulled_at), pull_count = pull_count + excluded.pull_count`);
+    }
+  });
+}
+
+export interface ImageRoot {
+  id: number;
+  repositoryId: number;
+  repository: string;
+  digest: string;
+  /** Last pull, else the time it was stored. */
+  lastUsed: number;
+  pullCount: number;
+}
+
+/**
+ * Manifests that are images of their own: not a child of an index in the same
+ * repository. Least recently used first; repositories named by `prefixes`
+ * (upstream names + "/") only.
+ */
+export function imageRoots(db: Db): ImageRoot[] {
+  return db.all<ImageRoot>(sql`
+    select m.id as id, m.repository_id as repositoryId, r.name as repository, m.digest as digest,
+      coalesce(a.last_pulled_at, m.created_at) as lastUsed, coalesce(a.pull_count, 0) as pullCount
+    from manifests m
+    join repositories r on r.id = m.repository_id
+    left join manifest_access a on a.manifest_id = m.id
+    where not exists (
+      select 1 from manifest_refs mr join manifests p on p.id = mr.manifest_id
+      where mr.kind = 'manifest' and mr.digest = m.digest and p.repository_id = m.repository_id)
+    order by lastUsed asc, m.id asc`);
+}
+
+export interface RefRow {
+  manifestId: number;
+  kind: "blob" | "manifest";
+  digest: string;
+}
+
+export function refsOf(db: Db, manifestId: number): RefRow[] {
+  return db.all<RefRow>(sql`select manifest_id as manifestId, kind, digest from manifest_refs where manifest_id = ${manifestId}`);
+}
+
+export function manifestIdByDigest(db: Db, repositoryId: number, digest: string): number | undefined {
+  return db.get<{ id: number }>(sql`select id from manifests where repository_id = ${repositoryId} and digest = ${digest}`)?.id;
+}
+
+/** Does a manifest outside `except` reference `digest` as `kind` (any repository for blobs; `repositoryId` for children)? */
+export function referencedOutside(db: Db, kind: "blob" | "manifest", digest: string, except: number[], repositoryId?: number): boolean {
+  const ids = sql.join(except.map((id) => sql`${id}`), sql`, `);
+  const repo = repositoryId === undefined ? sql`` : sql`and m.repository_id = ${repositoryId}`;
+  return (
+    db.get(sql`select 1 as x from manifest_refs mr join manifests m on m.id = mr.manifest_id
+      where mr.kind = ${kind} and mr.digest = ${digest} and mr.manifest_id not in (${ids}) ${repo} limit 1`) !== undefined
+  );
+}
+
+/** Is the blob linked to a repository other than `repositoryId` (an upload or mount of a local repository, a download of another)? */
+export function linkedElsewhere(db: Db, digest: string, repositoryId: number): boolean {
+  return db.get(sql`select 1 as x from repository_blobs where digest = ${digest} and repository_id != ${repositoryId} limit 1`) !== undefined;
+}
+
+export function blobSize(db: Db, digest: string): number | undefined {
+  return db.get<{ size: number }>(sql`select size from blobs where digest = ${digest}`)?.size;
+}
+
+export function deleteManifestRows(db: Db, ids: number[]): void {
+  if (ids.length === 0) return;
+  db.run(sql`delete from manifests where id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`);
+}
+
+export function unlinkFromRepository(db: Db, repositoryId: number, digest: string): void {
+  db.run(sql`delete from repository_blobs where repository_id = ${repositoryId} and digest = ${digest}`);
+}
+
+export function deleteBlobRow(db: Db, digest: string): void {
+  db.run(sql`delete from blobs where digest = ${digest}`);
+}
+
+/** Prefetch jobs for what an evicted image held: without this, workers would fetch it back. */
+export function deleteJobsOf(db: Db, repository: string, digests: string[]): void {
+  if (digests.length === 0) return;
+  db.run(sql`delete from prefetch_jobs where repository = ${repository} and digest in (${sql.join(digests.map((d) => sql`${d}`), sql`, `)})`);
+}
+
+export interface BlobRow {
+  digest: string;
+  size: number;
+}
+
+/** Blobs no manifest references, stored before `before`, after `after` in digest order (a page of the sweep). */
+export function unreferencedBlobs(db: Db, before: number, after: string, limit: number): BlobRow[] {
+  return db.all<BlobRow>(sql`select b.digest as digest, b.size as size from blobs b
+    where b.digest > ${after} and b.created_at < ${before}
+      and not exists (select 1 from manifest_refs mr where mr.digest = b.digest)
+    order by b.digest limit ${limit}`);
+}
+
+/** Is the blob still unreferenced and older than `before` (re-checked inside the deleting transaction)? */
+export function stillCollectable(db: Db, digest: string, before: number): boolean {
+  return (
+    db.get(sql`select 1 as x from blobs b where b.digest = ${digest} and b.created_at < ${before}
+      and not exists (select 1 from manifest_refs mr where mr.digest = b.digest)`) !== undefined
+  );
+}
+
+export function allBlobRows(db: Db): BlobRow[] {
+  return db.all<BlobRow>(sql`select digest, size from blobs`);
+}
+
+export interface TagPinRow {
+  repository: string;
+  tag: string;
+  manifestId: number;
+  immutable: number;
+}
+
+export function allTags(db: Db): TagPinRow[] {
+  return db.all<TagPinRow>(sql`select r.name as repository, t.name as tag, t.manifest_id as manifestId, t.immutable as immutable
+    from tags t join repositories r on r.id = t.repository_id`);
+}
+
+export function manifestIdIn(db: Db, repository: string, digest: string): number | undefined {
+  return db.get<{ id: number }>(sql`select m.id as id from manifests m join repositories r on r.id = m.repository_id where r.name = ${repository} and m.digest = ${digest}`)?.id;
+}
+
+export interface RepoUsageRow {
+  repository: string;
+  manifests: number;
+  /** Bytes of the stored blobs its manifests reference (a blob shared by repositories counts in each). */
+  bytes: number;
+  manifestBytes: number;
+}
+
+export function repositoryUsage(db: Db): RepoUsageRow[] {
+  return db.all<RepoUsageRow>(sql`
+    select r.name as repository,
+      (select count(*) from manifests m where m.repository_id = r.id) as manifests,
+      coalesce((select sum(b.size) from blobs b where b.digest in (
+        select mr.digest from manifest_refs mr join manifests m on m.id = mr.manifest_id where m.repository_id = r.id and mr.kind = 'blob')), 0) as bytes,
+      coalesce((select sum(m.size) from manifests m where m.repository_id = r.id), 0) as manifestBytes
+    from repositories r order by r.name`);
+}
+
+/** Stored blobs referenced by the given manifests (distinct), with their sizes. */
+export function blobsOfManifests(db: Db, ids: number[]): BlobRow[] {
+  if (ids.length === 0) return [];
+  return db.all<BlobRow>(sql`select b.digest as digest, b.size as size from blobs b where b.digest in (
+    select digest from manifest_refs where kind = 'blob' and manifest_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}))`);
+}
+
+export function storeTotals(db: Db): { blobs: number; blobBytes: number; manifests: number; manifestBytes: number } {
+  return db.get<{ blobs: number; blobBytes: number; manifests: number; manifestBytes: number }>(sql`select
+    (select count(*) from blobs) as blobs, coalesce((select sum(size) from blobs), 0) as blobBytes,
+    (select count(*) from manifests) as manifests, coalesce((select sum(size) from manifests), 0) as manifestBytes`)!;
+}
