@@ -5,7 +5,7 @@
 // the metadata (admin requests and a metrics refresh, never the request path).
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { imageRoots } from "../db/queries/lifecycle.ts";
+import { imageRoots, one } from "../db/queries/lifecycle.ts";
 import type { StorageLimits } from "./limits.ts";
 import type { Pins } from "./pins.ts";
 
@@ -37,7 +37,7 @@ export function usageReport(db: Db, pins: Pins, upstreams: readonly string[], fi
     list.push(r);
   }
   const byRepoDigest = new Map(db.all<{ id: number; repo: number; digest: string }>(sql`select id, repository_id as repo, digest from manifests`).map((m) => [`${m.repo}@${m.digest}`, m.id]));
-  const manifestTotals = db.get<{ n: number; bytes: number }>(sql`select count(*) as n, coalesce(sum(size), 0) as bytes from manifests`)!;
+  const manifestTotals = one<{ n: number; bytes: number }>(db, sql`select count(*) as n, coalesce(sum(size), 0) as bytes from manifests`)!;
 
   const repos = new Map<string, { images: number; pinned: Set<string>; evictable: Set<string>; last: number; pulls: number }>();
   const pinnedAll = new Set<string>();

@@ -4,6 +4,11 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 
+/** The first row as an object (drizzle's db.get over raw SQL answers with an array of values). */
+export function one<T = Record<string, unknown>>(db: Db, query: ReturnType<typeof sql>): T | undefined {
+  return db.all<T>(query)[0];
+}
+
 export interface PullRecord {
   repository: string;
   digest: string;
@@ -62,7 +67,7 @@ export function refsOf(db: Db, manifestId: number): RefRow[] {
 }
 
 export function manifestIdByDigest(db: Db, repositoryId: number, digest: string): number | undefined {
-  return db.get<{ id: number }>(sql`select id from manifests where repository_id = ${repositoryId} and digest = ${digest}`)?.id;
+  return one<{ id: number }>(db, sql`select id from manifests where repository_id = ${repositoryId} and digest = ${digest}`)?.id;
 }
 
 /** Does a manifest outside `except` reference `digest` as `kind` (any repository for blobs; `repositoryId` for children)? */
@@ -70,18 +75,18 @@ export function referencedOutside(db: Db, kind: "blob" | "manifest", digest: str
   const ids = sql.join(except.map((id) => sql`${id}`), sql`, `);
   const repo = repositoryId === undefined ? sql`` : sql`and m.repository_id = ${repositoryId}`;
   return (
-    db.get(sql`select 1 as x from manifest_refs mr join manifests m on m.id = mr.manifest_id
+    one(db, sql`select 1 as x from manifest_refs mr join manifests m on m.id = mr.manifest_id
       where mr.kind = ${kind} and mr.digest = ${digest} and mr.manifest_id not in (${ids}) ${repo} limit 1`) !== undefined
   );
 }
 
 /** Is the blob linked to a repository other than `repositoryId` (an upload or mount of a local repository, a download of another)? */
 export function linkedElsewhere(db: Db, digest: string, repositoryId: number): boolean {
-  return db.get(sql`select 1 as x from repository_blobs where digest = ${digest} and repository_id != ${repositoryId} limit 1`) !== undefined;
+  return one(db, sql`select 1 as x from repository_blobs where digest = ${digest} and repository_id != ${repositoryId} limit 1`) !== undefined;
 }
 
 export function blobSize(db: Db, digest: string): number | undefined {
-  return db.get<{ size: number }>(sql`select size from blobs where digest = ${digest}`)?.size;
+  return one<{ size: number }>(db, sql`select size from blobs where digest = ${digest}`)?.size;
 }
 
 export function deleteManifestRows(db: Db, ids: number[]): void {
@@ -119,7 +124,7 @@ export function unreferencedBlobs(db: Db, before: number, after: string, limit: 
 /** Is the blob still unreferenced and older than `before` (re-checked inside the deleting transaction)? */
 export function stillCollectable(db: Db, digest: string, before: number): boolean {
   return (
-    db.get(sql`select 1 as x from blobs b where b.digest = ${digest} and b.created_at < ${before}
+    one(db, sql`select 1 as x from blobs b where b.digest = ${digest} and b.created_at < ${before}
       and not exists (select 1 from manifest_refs mr where mr.digest = b.digest)`) !== undefined
   );
 }
@@ -141,7 +146,7 @@ export function allTags(db: Db): TagPinRow[] {
 }
 
 export function manifestIdIn(db: Db, repository: string, digest: string): number | undefined {
-  return db.get<{ id: number }>(sql`select m.id as id from manifests m join repositories r on r.id = m.repository_id where r.name = ${repository} and m.digest = ${digest}`)?.id;
+  return one<{ id: number }>(db, sql`select m.id as id from manifests m join repositories r on r.id = m.repository_id where r.name = ${repository} and m.digest = ${digest}`)?.id;
 }
 
 export interface RepoUsageRow {
@@ -170,7 +175,7 @@ export function blobsOfManifests(db: Db, ids: number[]): BlobRow[] {
 }
 
 export function storeTotals(db: Db): { blobs: number; blobBytes: number; manifests: number; manifestBytes: number } {
-  return db.get<{ blobs: number; blobBytes: number; manifests: number; manifestBytes: number }>(sql`select
+  return one<{ blobs: number; blobBytes: number; manifests: number; manifestBytes: number }>(db, sql`select
     (select count(*) from blobs) as blobs, coalesce((select sum(size) from blobs), 0) as blobBytes,
     (select count(*) from manifests) as manifests, coalesce((select sum(size) from manifests), 0) as manifestBytes`)!;
 }

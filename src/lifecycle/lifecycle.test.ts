@@ -1,0 +1,245 @@
+// The disk lifecycle over a real SQLite file and real files in a temporary
+// store: eviction order and pins, shared blobs, GC's grace period, leases,
+// reconciliation, and the quota on the write path. No network, no timing.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { BlobStore } from "../blobstore/store.ts";
+import { StorageFull } from "../blobstore/errors.ts";
+import { parseConfigText } from "../config/load.ts";
+import { openDatabase, type Database } from "../db/client.ts";
+import { recordBlob } from "../db/queries/blobs.ts";
+import { insertManifest } from "../db/queries/manifests.ts";
+import { ensureRepository } from "../db/queries/repositories.ts";
+import { setManualMark } from "../db/queries/tag-marks.ts";
+import { findTag, upsertTag } from "../db/queries/tags.ts";
+import { bunPlatform } from "../platform/bun.ts";
+import { createLogger } from "../telemetry/log.ts";
+import { Metrics } from "../telemetry/metrics.ts";
+import { leases } from "./leases.ts";
+import { createLifecycle, type Lifecycle } from "./service.ts";
+
+const sha = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const KIB = 1024;
+
+interface Kit {
+  dir: string;
+  store: BlobStore;
+  database: Database;
+  lifecycle: Lifecycle;
+  clock: { now: number };
+  logs: Record<string, unknown>[];
+  metrics: Metrics;
+  /** Stores an image: `layers` blobs of `size` bytes (or the given digests), a manifest, a tag. Returns the manifest and blob digests. */
+  image(repository: string, tag: string, layers: number | string[], size?: number): { digest: string; blobs: string[] };
+  blob(bytes: Uint8Array, repository?: string): string;
+  manifests(): string[];
+  blobRows(): string[];
+}
+
+let kit: Kit | undefined;
+afterEach(async () => {
+  await kit?.lifecycle.stop();
+  kit?.database.close();
+  if (kit) rmSync(kit.dir, { recursive: true, force: true });
+  kit = undefined;
+});
+
+async function makeKit(storageToml = "", extraToml = ""): Promise<Kit> {
+  const dir = mkdtempSync(join(tmpdir(), "regcache-lifecycle-"));
+  const config = parseConfigText(`[storage]\npath = ${JSON.stringify(dir)}\ngc_schedule = ""\n${storageToml}\n[[upstream]]\nname = "up"\nurl = "https://up.invalid"\n${extraToml}`, "test.toml");
+  const store = new BlobStore(dir);
+  await store.init();
+  const database = openDatabase(bunPlatform.openSqlite(store.paths.database));
+  const db = database.db;
+  const logs: Record<string, unknown>[] = [];
+  const log = createLogger("debug", (line) => logs.push(JSON.parse(line)));
+  const clock = { now: 1_000_000_000_000 };
+  const metrics = new Metrics();
+  const lifecycle = createLifecycle({ config, db, store, log, metrics, now: () => clock.now });
+  const blob = (bytes: Uint8Array, repository?: string) => {
+    const digest = sha(bytes);
+    const path = store.path(digest);
+    require("node:fs").mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, bytes);
+    recordBlob(db, digest, bytes.byteLength, repository ? ensureRepository(db, repository) : undefined, clock.now);
+    return digest;
+  };
+  const k: Kit = {
+    dir,
+    store,
+    database,
+    lifecycle,
+    clock,
+    logs,
+    metrics,
+    blob,
+    image(repository, tag, layers, size = 4 * KIB) {
+      const digests = typeof layers === "number" ? Array.from({ length: layers }, () => blob(new Uint8Array(randomBytes(size)), repository)) : layers;
+      const content = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, tag, repository, layers: digests, salt: Math.random() }));
+      const digest = sha(content);
+      const repositoryId = ensureRepository(db, repository);
+      const id = insertManifest(db, { repositoryId, digest, mediaType: "application/vnd.oci.image.manifest.v1+json", content, refs: digests.map((d) => ({ kind: "blob" as const, digest: d, size, mediaType: "application/octet-stream" })) }, clock.now);
+      upsertTag(db, repositoryId, tag, id, clock.now, clock.now);
+      return { digest, blobs: digests };
+    },
+    manifests: () => (database.client.prepare("select digest from manifests order by id").all() as { digest: string }[]).map((r) => r.digest),
+    blobRows: () => (database.client.prepare("select digest from blobs").all() as { digest: string }[]).map((r) => r.digest),
+  };
+  kit = k;
+  return k;
+}
+
+describe("eviction", () => {
+  test("evicts cached images least recently pulled first, with their tags, jobs and unshared blobs", async () => {
+    const k = await makeKit(`max_size = "100KiB"\nlow_water = "90%"`);
+    const a = k.image("up/a", "1", 4); // 16 KiB each
+    k.clock.now += 1000;
+    const b = k.image("up/b", "1", 4);
+    k.clock.now += 1000;
+    const c = k.image("up/c", "1", 4);
+    k.clock.now += 1000;
+    // a is pulled now (buffered, not yet flushed): b becomes the least recently used.
+    k.lifecycle.pulls.record("up/a", a.digest);
+    k.database.client.prepare("insert into prefetch_jobs (upstream, repository, remote_name, kind, digest, next_try_at, created_at, updated_at) values ('up', 'up/b', 'b', 'blob', ?, 0, 0, 0)").run(b.blobs[0]!);
+    await k.lifecycle.start();
+    // 56 KiB more does not fit in 100 KiB with 48 KiB stored: eviction frees room first, down
+    // to 90 KiB with the new bytes, so one image (16 KiB) goes.
+    const pending = k.store.pending(sha(new Uint8Array(56 * KIB)));
+    await pending.append(new Blob([new Uint8Array(56 * KIB)]).stream(), 56 * KIB);
+    pending.verify();
+    await pending.commit();
+    expect(k.manifests()).not.toContain(b.digest);
+    expect(k.manifests()).toContain(a.digest);
+    for (const d of b.blobs) expect(existsSync(k.store.path(d))).toBe(false);
+    for (const d of [...a.blobs, ...c.blobs]) expect(existsSync(k.store.path(d))).toBe(true);
+    expect(k.database.client.prepare("select count(*) as n from prefetch_jobs").get()).toEqual({ n: 0 });
+    expect(k.database.client.prepare("select count(*) as n from tags").get()).toEqual({ n: 2 });
+    const line = k.logs.find((l) => l.msg === "evicted cached images")!;
+    expect(line).toMatchObject({ reason: "quota", images: [`up/b@${b.digest}`] });
+    expect(k.metrics.render()).toMatch(/regcache_evictions_total\{reason="quota"\} 1/);
+  });
+
+  test("never evicts local, immutable, prefetch-listed (tag, pattern, digest) or leased images; refuses the write when only they are left", async () => {
+    const toml = `max_size = "60KiB"\nlow_water = "90%"`;
+    const prefetch = `[[prefetch.image]]\nref = "up/listed:1"\nschedule = "0 3 * * *"\n[[prefetch.image]]\nref = "up/pattern"\ntags = "^v"\nschedule = "0 3 * * *"\n`;
+    const k = await makeKit(toml, prefetch);
+    const local = k.image("myorg/app", "1", 1);
+    const immutable = k.image("up/pinned", "1", 1);
+    setManualMark(k.database.db, findTag(k.database.db, ensureRepository(k.database.db, "up/pinned"), "1")!.id, true);
+    const listed = k.image("up/listed", "1", 1);
+    const pattern = k.image("up/pattern", "v2", 1);
+    const leased = k.image("up/leased", "1", 1);
+    leases.hold(leased.digest, 60_000, Date.now());
+    const leasedBlob = k.image("up/leasedblob", "1", 1);
+    const release = leases.acquire(leasedBlob.blobs[0]!);
+    await k.lifecycle.start();
+    try {
+      const big = new Uint8Array(40 * KIB);
+      const pending = k.store.pending(sha(big));
+      await expect(pending.append(new Blob([big]).stream(), big.byteLength)).rejects.toBeInstanceOf(StorageFull);
+      await pending.discard();
+      expect(k.manifests().sort()).toEqual([local.digest, immutable.digest, listed.digest, pattern.digest, leased.digest, leasedBlob.digest].sort());
+      // Nothing partial: the refused download's bytes are gone and the account is back where it was.
+      expect(require("node:fs").readdirSync(k.store.paths.tmp)).toEqual([]);
+    } finally {
+      release();
+    }
+  });
+
+  test("a blob another image references stays when one of them is evicted", async () => {
+    const k = await makeKit(`max_size = "40KiB"\nlow_water = "50%"`, `[[prefetch.image]]\nref = "up/b:1"\nschedule = "0 3 * * *"\n`);
+    const shared = k.blob(new Uint8Array(randomBytes(4 * KIB)), "up/a");
+    const a = k.image("up/a", "1", [shared]);
+    k.clock.now += 1000;
+    k.image("up/b", "1", [shared]);
+    await k.lifecycle.start();
+    const p = k.store.pending(sha(new Uint8Array(38 * KIB)));
+    // a goes (b, prefetch-listed, stays), but frees nothing: b still needs the blob.
+    await expect(p.append(new Blob([new Uint8Array(38 * KIB)]).stream(), 38 * KIB)).rejects.toBeInstanceOf(StorageFull);
+    expect(k.manifests()).not.toContain(a.digest);
+    expect(existsSync(k.store.path(shared))).toBe(true);
+    expect(k.blobRows()).toContain(shared);
+    await p.discard();
+  });
+});
+
+describe("garbage collection", () => {
+  test("removes unreferenced blobs past the grace period, keeps young, referenced and leased ones", async () => {
+    const k = await makeKit(`gc_grace = "1h"`);
+    await k.lifecycle.start();
+    const old = k.blob(new Uint8Array(randomBytes(1000)), "myorg/app");
+    const oldLeased = k.blob(new Uint8Array(randomBytes(1000)), "myorg/app");
+    const image = k.image("myorg/app", "1", 2);
+    k.clock.now += 2 * 3_600_000;
+    const young = k.blob(new Uint8Array(randomBytes(1000)), "myorg/app");
+    const release = leases.acquire(oldLeased);
+    try {
+      const dry = await k.lifecycle.gc({ dryRun: true, trigger: "admin" });
+      expect(dry.progress).toMatchObject({ deleted: 1, bytes: 1000, leased: 1 });
+      expect(existsSync(k.store.path(old))).toBe(true);
+      const run = await k.lifecycle.gc({ dryRun: false, trigger: "admin" });
+      expect(run.progress).toMatchObject({ deleted: 1, bytes: 1000 });
+    } finally {
+      release();
+    }
+    expect(existsSync(k.store.path(old))).toBe(false);
+    expect(k.blobRows()).not.toContain(old);
+    for (const d of [oldLeased, young, ...image.blobs]) expect(existsSync(k.store.path(d))).toBe(true);
+    expect(k.metrics.render()).toMatch(/regcache_gc_freed_bytes_total 1000/);
+  });
+
+  test("unused_after evicts cached images not pulled for that long, even below any quota", async () => {
+    const k = await makeKit(`unused_after = "7d"`);
+    await k.lifecycle.start();
+    const stale = k.image("up/stale", "1", 1);
+    const kept = k.image("up/kept", "1", 1);
+    k.clock.now += 8 * 86_400_000;
+    k.lifecycle.pulls.record("up/kept", kept.digest);
+    const run = await k.lifecycle.gc({ dryRun: false, trigger: "admin" });
+    expect(run.evicted.images).toEqual([`up/stale@${stale.digest}`]);
+    expect(k.manifests()).toEqual([kept.digest]);
+    expect(k.metrics.render()).toMatch(/regcache_evictions_total\{reason="unused_after"\} 1/);
+  });
+});
+
+describe("reconciliation at start-up", () => {
+  test("removes files without rows and rows without files, and says so", async () => {
+    const k = await makeKit();
+    const kept = k.blob(new Uint8Array(randomBytes(100)));
+    const rowOnly = k.blob(new Uint8Array(randomBytes(100)));
+    rmSync(k.store.path(rowOnly));
+    const bytes = new Uint8Array(randomBytes(100));
+    const fileOnly = sha(bytes);
+    await mkdir(dirname(k.store.path(fileOnly)), { recursive: true });
+    writeFileSync(k.store.path(fileOnly), bytes);
+    const stray = join(k.store.paths.blobs, "sha256", "zz", "not-a-digest");
+    await mkdir(dirname(stray), { recursive: true });
+    writeFileSync(stray, "x");
+    await k.lifecycle.start();
+    expect(k.blobRows()).toEqual([kept]);
+    expect(existsSync(k.store.path(fileOnly))).toBe(false);
+    expect(existsSync(stray)).toBe(false);
+    expect(existsSync(k.store.path(kept))).toBe(true);
+    expect(k.logs.find((l) => l.msg === "reconcile: removed blob files without a row")).toMatchObject({ count: 2 });
+    expect(k.logs.find((l) => l.msg === "reconcile: removed blob rows without a file")).toMatchObject({ count: 1, digests: [rowOnly] });
+  });
+});
+
+describe("pull records", () => {
+  test("are buffered and written in one batch, counted per manifest", async () => {
+    const k = await makeKit();
+    await k.lifecycle.start();
+    const a = k.image("up/a", "1", 1);
+    for (let i = 0; i < 5; i++) k.lifecycle.pulls.record("up/a", a.digest);
+    k.lifecycle.pulls.record("up/gone", "sha256:" + "0".repeat(64));
+    expect(k.database.client.prepare("select count(*) as n from manifest_access").get()).toEqual({ n: 0 });
+    k.lifecycle.pulls.flush();
+    expect(k.database.client.prepare("select pull_count as n, last_pulled_at as at from manifest_access").all()).toEqual([{ n: 5, at: k.clock.now }]);
+    const report = k.lifecycle.report();
+    expect(report.upstreams[0]!.repositories[0]).toMatchObject({ name: "up/a", pulls: 5, evictable_bytes: 4 * KIB });
+  });
+});
