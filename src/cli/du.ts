@@ -17,6 +17,7 @@ export function renderUsage(r: UsageReport): string {
   const quota = r.quota.max_size_bytes > 0 ? `${b(r.quota.max_size_bytes)} (evicts down to ${b(r.quota.low_water_bytes)})` : "none";
   lines.push(`store      ${b(r.store.used_bytes)} used, quota ${quota}`);
   lines.push(`           ${b(r.store.pinned_bytes)} pinned, ${b(r.store.evictable_bytes)} evictable, ${b(r.store.unreferenced_bytes)} unreferenced (gc)`);
+  if (r.store.in_use > 0) lines.push(`           ${r.store.in_use} digest(s) in use now (downloads, uploads, clients): not evictable`);
   lines.push(`           ${r.store.blobs} blobs (${b(r.store.blob_bytes)}), ${r.store.manifests} manifests (${b(r.store.manifest_bytes)})`);
   lines.push(`filesystem ${b(r.filesystem.free_bytes)} free of ${b(r.filesystem.size_bytes)}, keeps ${b(r.quota.min_free_bytes)} free (min_free)`);
   const row = (name: string, bytes: number, pinned: number, evictable: number, extra = "") =>

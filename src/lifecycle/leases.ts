@@ -35,6 +35,13 @@ export class Leases {
     if (this.holds.size > 50_000) for (const [d, until] of this.holds) if (until <= now) this.holds.delete(d);
   }
 
+  /** Digests leased now (`regcache du` shows it; tests wait for 0). */
+  count(now: number = Date.now()): number {
+    let n = this.counts.size;
+    for (const [d, until] of this.holds) if (until > now && !this.counts.has(d)) n++;
+    return n;
+  }
+
   held(digest: string, now: number = Date.now()): boolean {
     if (this.counts.has(digest)) return true;
     const until = this.holds.get(digest);
@@ -42,8 +49,9 @@ export class Leases {
   }
 }
 
-/** How long a served manifest or blob file stays leased. */
-export const SERVED_HOLD_MS = 60_000;
+/** How long a served manifest or blob file stays leased: covers lookup-to-open, and a client
+ *  going from a manifest to its blobs; longer would make a burst of pulls unevictable. */
+export const SERVED_HOLD_MS = 3_000;
 
 /** The process's one registry: downloads, uploads and the HTTP layer share it across reloads. */
 export const leases = new Leases();

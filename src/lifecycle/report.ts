@@ -21,14 +21,14 @@ export interface RepositoryUsage {
 }
 
 export interface UsageReport {
-  store: { used_bytes: number; blobs: number; blob_bytes: number; manifests: number; manifest_bytes: number; pinned_bytes: number; evictable_bytes: number; unreferenced_bytes: number };
+  store: { in_use: number; used_bytes: number; blobs: number; blob_bytes: number; manifests: number; manifest_bytes: number; pinned_bytes: number; evictable_bytes: number; unreferenced_bytes: number };
   filesystem: { size_bytes: number; free_bytes: number };
   quota: { max_size_bytes: number; low_water_bytes: number; min_free_bytes: number; target_free_bytes: number };
   upstreams: { name: string; bytes: number; pinned_bytes: number; evictable_bytes: number; repositories: RepositoryUsage[] }[];
   local: { bytes: number; repositories: RepositoryUsage[] };
 }
 
-export function usageReport(db: Db, pins: Pins, upstreams: readonly string[], figures: { used: number; fsBytes: number; free: number; limits: StorageLimits }): UsageReport {
+export function usageReport(db: Db, pins: Pins, upstreams: readonly string[], figures: { used: number; fsBytes: number; free: number; limits: StorageLimits; inUse: number }): UsageReport {
   const sizes = new Map(db.all<{ digest: string; size: number }>(sql`select digest, size from blobs`).map((r) => [r.digest, r.size]));
   const refs = new Map<number, { kind: string; digest: string }[]>();
   for (const r of db.all<{ id: number; kind: string; digest: string }>(sql`select manifest_id as id, kind, digest from manifest_refs`)) {
@@ -98,6 +98,8 @@ export function usageReport(db: Db, pins: Pins, upstreams: readonly string[], fi
   const local = rows.filter((r) => upstreamOf(r.name) === undefined);
   return {
     store: {
+      /** Digests leased now: being downloaded, uploaded or served. */
+      in_use: figures.inUse,
       used_bytes: figures.used,
       blobs: sizes.size,
       blob_bytes: blobBytes,

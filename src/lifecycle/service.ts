@@ -176,7 +176,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     metrics.storeBytes.set(r.store.evictable_bytes, { class: "evictable" });
     return r;
   };
-  const report = (): UsageReport => usageReport(db, pins(), config.upstream.map((u) => u.name), { used: usage.used, fsBytes: usage.fsBytes, free: Math.max(0, usage.free), limits: limits() });
+  const report = (): UsageReport => usageReport(db, pins(), config.upstream.map((u) => u.name), { used: usage.used, fsBytes: usage.fsBytes, free: Math.max(0, usage.free), limits: limits(), inUse: leases.count() });
 
   return {
     pulls,
