@@ -20,6 +20,8 @@ export class PendingBlob {
   private adopted: string | undefined;
   /** Bytes of the temporary file the space account was charged for (credited if it is discarded). */
   private accounted = 0;
+  /** Of `accounted`, bytes reserved ahead (reserve()) that no chunk has used yet. */
+  private reserved = 0;
 
   constructor(
     readonly digest: string,
@@ -38,6 +40,18 @@ export class PendingBlob {
     this.file ??= await open(this.path, "w");
   }
 
+  /**
+   * Charges the quota for `bytes` before any is written (a download whose size is known):
+   * a blob that cannot fit is refused before its response starts, so the client gets a
+   * clean 507 instead of a transfer cut short. Chunks then use the reservation first.
+   */
+  async reserve(bytes: number): Promise<void> {
+    const waiting = this.space.charge(bytes);
+    if (waiting) await waiting;
+    this.accounted += bytes;
+    this.reserved += bytes;
+  }
+
   /** Appends a stream, hashing it; more than `limit` bytes in all is SizeMismatch. `onChunk` sees each chunk once it is written. */
   async append(source: ReadableStream<Uint8Array>, limit: number, onChunk?: (chunk: Uint8Array) => void): Promise<number> {
     await this.open();
@@ -45,7 +59,12 @@ export class PendingBlob {
       digester: this.digester,
       limit: limit - this.bytes,
       path: this.path,
-      charge: (n) => chargeThen(this.space, n, (c) => (this.accounted += c)),
+      charge: (n) => {
+        const covered = Math.min(n, this.reserved);
+        this.reserved -= covered;
+        if (covered === n) return;
+        return chargeThen(this.space, n - covered, (c) => (this.accounted += c));
+      },
       onChunk: (chunk) => {
         this.bytes += chunk.byteLength;
         onChunk?.(chunk);
@@ -83,7 +102,10 @@ export class PendingBlob {
     const replaced = await stat(this.finalPath).then((s) => s.size, () => 0);
     await promote(this.path, this.finalPath);
     if (replaced > 0) this.space.credit(replaced);
+    // A reservation larger than the file (never after verify(size)) goes back.
+    if (this.reserved > 0) this.space.credit(this.reserved);
     this.accounted = 0;
+    this.reserved = 0;
     return this.bytes;
   }
 
@@ -93,6 +115,7 @@ export class PendingBlob {
     await removeQuietly(this.path);
     if (this.accounted > 0) this.space.credit(this.accounted);
     this.accounted = 0;
+    this.reserved = 0;
   }
 
   private async close(): Promise<void> {

@@ -37,12 +37,13 @@ interface Member {
 }
 
 /** The image's manifests (root first) and blob digests, or undefined when something in it may not go. */
-function planImage(ctx: LifecycleContext, root: ImageRoot, pins: Pins): { members: Member[]; blobs: string[] } | undefined {
+function planImage(ctx: LifecycleContext, root: ImageRoot, pins: Pins, firmOnly: boolean): { members: Member[]; blobs: string[] } | undefined {
+  const held = (digest: string) => ctx.leases.held(digest, Date.now(), firmOnly);
   const members: Member[] = [{ id: root.id, digest: root.digest }];
   const blobs = new Set<string>();
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
-    if (pins.reason(m.id) !== undefined || ctx.leases.held(m.digest)) return undefined;
+    if (pins.reason(m.id) !== undefined || held(m.digest)) return undefined;
     for (const ref of refsOf(ctx.db, m.id)) {
       if (ref.kind === "blob") blobs.add(ref.digest);
       else if (!members.some((x) => x.digest === ref.digest)) {
@@ -52,13 +53,13 @@ function planImage(ctx: LifecycleContext, root: ImageRoot, pins: Pins): { member
       }
     }
   }
-  for (const b of blobs) if (ctx.leases.held(b)) return undefined;
+  for (const b of blobs) if (held(b)) return undefined;
   return { members, blobs: [...blobs] };
 }
 
 /** Evicts one image now (one transaction, then its files); returns the bytes freed, or undefined if it was skipped. */
-export function evictImage(ctx: LifecycleContext, root: ImageRoot, pins: Pins): number | undefined {
-  const plan = planImage(ctx, root, pins);
+export function evictImage(ctx: LifecycleContext, root: ImageRoot, pins: Pins, firmOnly = false): number | undefined {
+  const plan = planImage(ctx, root, pins, firmOnly);
   if (!plan) return undefined;
   const { db } = ctx;
   const gone: BlobRow[] = [];
@@ -89,18 +90,26 @@ export async function evictUntil(ctx: LifecycleContext, reason: EvictReason, eno
   const pins = ctx.pins();
   const result: EvictionResult = { images: [], bytes: 0 };
   let sinceYield = 0;
-  for (const root of imageRoots(ctx.db)) {
-    if (enough()) break;
-    if (!pins.isCached(root.repository) || !eligible(root)) continue;
-    const freed = evictImage(ctx, root, pins);
-    if (freed === undefined) continue;
-    result.images.push(`${root.repository}@${root.digest}`);
-    result.bytes += freed;
-    // Each image is a short transaction; yield now and then so requests keep being served.
-    if (++sinceYield >= 20) {
-      sinceYield = 0;
-      await nextTurn();
+  const roots = imageRoots(ctx.db).filter((root) => pins.isCached(root.repository) && eligible(root));
+  // First what nobody used in the last seconds; only if that is not enough, recently served
+  // images too (leases.ts, firmOnly). Downloads and uploads in progress are never taken.
+  const done = new Set<number>();
+  for (const firmOnly of [false, true]) {
+    for (const root of roots) {
+      if (enough()) break;
+      if (done.has(root.id)) continue;
+      const freed = evictImage(ctx, root, pins, firmOnly);
+      if (freed === undefined) continue;
+      done.add(root.id);
+      result.images.push(`${root.repository}@${root.digest}`);
+      result.bytes += freed;
+      // Each image is a short transaction; yield now and then so requests keep being served.
+      if (++sinceYield >= 20) {
+        sinceYield = 0;
+        await nextTurn();
+      }
     }
+    if (enough() || reason === "unused_after") break;
   }
   if (result.images.length > 0) {
     ctx.metrics.evictions.inc({ reason }, result.images.length);

@@ -42,16 +42,26 @@ export class Leases {
     return n;
   }
 
-  held(digest: string, now: number = Date.now()): boolean {
+  /**
+   * Leased now? `firmOnly`: only counted leases and the first FIRM_HOLD_MS of a hold count —
+   * what eviction falls back to when the store is full of recently served content (a burst of
+   * pulls): a client past its lookup has the file open already, and one between a manifest and
+   * its blobs fetches them again from the upstream.
+   */
+  held(digest: string, now: number = Date.now(), firmOnly = false): boolean {
     if (this.counts.has(digest)) return true;
     const until = this.holds.get(digest);
-    return until !== undefined && until > now;
+    if (until === undefined || until <= now) return false;
+    return !firmOnly || until - SERVED_HOLD_MS + FIRM_HOLD_MS > now;
   }
 }
 
 /** How long a served manifest or blob file stays leased: covers lookup-to-open, and a client
  *  going from a manifest to its blobs; longer would make a burst of pulls unevictable. */
 export const SERVED_HOLD_MS = 3_000;
+
+/** The part of a hold that eviction respects even when nothing else is left: lookup to open. */
+export const FIRM_HOLD_MS = 500;
 
 /** The process's one registry: downloads, uploads and the HTTP layer share it across reloads. */
 export const leases = new Leases();

@@ -19,7 +19,7 @@ import { findTag, upsertTag } from "../db/queries/tags.ts";
 import { bunPlatform } from "../platform/bun.ts";
 import { createLogger } from "../telemetry/log.ts";
 import { Metrics } from "../telemetry/metrics.ts";
-import { leases } from "./leases.ts";
+import { FIRM_HOLD_MS, leases, SERVED_HOLD_MS } from "./leases.ts";
 import { createLifecycle, type Lifecycle } from "./service.ts";
 
 const sha = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -133,9 +133,10 @@ describe("eviction", () => {
     const listed = k.image("up/listed", "1", 1);
     const pattern = k.image("up/pattern", "v2", 1);
     const leased = k.image("up/leased", "1", 1);
-    leases.hold(leased.digest, 60_000, Date.now());
+    const releaseManifest = leases.acquire(leased.digest);
     const leasedBlob = k.image("up/leasedblob", "1", 1);
-    const release = leases.acquire(leasedBlob.blobs[0]!);
+    const releaseBlob = leases.acquire(leasedBlob.blobs[0]!);
+    const release = () => (releaseManifest(), releaseBlob());
     await k.lifecycle.start();
     try {
       const big = new Uint8Array(40 * KIB);
@@ -241,5 +242,22 @@ describe("pull records", () => {
     expect(k.database.client.prepare("select pull_count as n, last_pulled_at as at from manifest_access").all()).toEqual([{ n: 5, at: k.clock.now }]);
     const report = k.lifecycle.report();
     expect(report.upstreams[0]!.repositories[0]).toMatchObject({ name: "up/a", pulls: 5, evictable_bytes: 4 * KIB });
+  });
+});
+
+describe("leases", () => {
+  test("a hold lasts SERVED_HOLD_MS; past its first FIRM_HOLD_MS, eviction under pressure may take it; a counted lease never", () => {
+    const at = 5_000_000;
+    const d = "sha256:" + "1".repeat(64);
+    leases.hold(d, SERVED_HOLD_MS, at);
+    expect(leases.held(d, at + FIRM_HOLD_MS - 1, true)).toBe(true);
+    expect(leases.held(d, at + FIRM_HOLD_MS + 1, true)).toBe(false);
+    expect(leases.held(d, at + FIRM_HOLD_MS + 1)).toBe(true);
+    expect(leases.held(d, at + SERVED_HOLD_MS + 1)).toBe(false);
+    const release = leases.acquire(d);
+    expect(leases.held(d, at + SERVED_HOLD_MS + 1, true)).toBe(true);
+    release();
+    release();
+    expect(leases.held(d, at + SERVED_HOLD_MS + 1, true)).toBe(false);
   });
 });

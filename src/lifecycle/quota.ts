@@ -16,7 +16,8 @@ export type RoomReason = "quota" | "min_free";
 export class QuotaFull extends StorageFull {
   constructor(path: string, readonly reason: RoomReason) {
     super(path);
-    this.message = reason === "quota" ? `storage.max_size reached under ${path} and nothing evictable is left` : `storage.min_free reached on the file system of ${path} and nothing evictable is left`;
+    const limit = reason === "quota" ? "storage.max_size would be passed" : "storage.min_free would be crossed";
+    this.message = `no space left for this write under ${path}: ${limit} and nothing evictable is left`;
     this.name = "QuotaFull";
   }
 }
