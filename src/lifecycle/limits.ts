@@ -29,6 +29,6 @@ export function resolveLimits(keys: LimitKeys, fsBytes: number): StorageLimits {
   const low = keys.low_water;
   const lowBytes = max === 0 ? 0 : "bytes" in low ? low.bytes : Math.floor(max * low.share);
   // The same headroom below min_free as below max_size: what one eviction frees before the next is needed.
-  const headroom = max > 0 ? max - lowBytes : "share" in low ? Math.floor(minFreeBytes * (1 - low.share)) : Math.floor(minFreeBytes * 0.1);
+  const headroom = max > 0 ? max - lowBytes : "share" in low ? Math.round(minFreeBytes * (1 - low.share)) : Math.floor(minFreeBytes * 0.1);
   return { maxBytes: max, minFreeBytes, lowBytes, targetFreeBytes: minFreeBytes + headroom };
 }
