@@ -118,6 +118,8 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         metrics.gcBlobs.inc({}, run.progress.deleted);
         // The walk corrects whatever the running account missed (files changed by hand).
         await usage.measure().catch(() => {});
+        // /metrics' pinned and evictable bytes follow each collection (a pass over the metadata).
+        classify();
       }
       log.info(run.dry_run ? "garbage collection dry run" : "garbage collected", { trigger: run.trigger, blobs: run.progress.deleted, bytes: run.progress.bytes, leased: run.progress.leased, evicted_unused: run.evicted.images.length, duration_ms: now() - started });
     } catch (e) {
