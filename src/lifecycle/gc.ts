@@ -11,7 +11,7 @@ import { type BlobRow, deleteBlobRow, unreferencedBlobs } from "../db/queries/li
 import type { LifecycleContext } from "./context.ts";
 import { removeBlobFiles } from "./remove-files.ts";
 
-const PAGE = 250;
+const PAGE = 64;
 
 export interface GcProgress {
   /** Unreferenced blobs looked at so far. */

@@ -1,6 +1,7 @@
 // /metrics of the disk lifecycle. Store and free bytes are gauges refreshed at
-// each scrape from the running account (no walk); pinned vs evictable come from
-// the last `du`-style classification, refreshed at most every 30 s.
+// each scrape from the running account (no walk). Pinned vs evictable need a pass
+// over all the metadata (100 ms and more on a big store, in one turn): they are
+// computed at start-up and at each `du` (GET /api/v1/storage), not per scrape.
 import type { Metrics } from "../telemetry/metrics.ts";
 
 export function lifecycleMetrics(m: Metrics) {

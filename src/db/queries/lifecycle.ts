@@ -40,20 +40,22 @@ export interface ImageRoot {
 
 /**
  * Manifests that are images of their own: not a child of an index in the same
- * repository. Least recently used first; repositories named by `prefixes`
- * (upstream names + "/") only.
+ * repository. Least recently used first. Two plain queries and a filter here:
+ * a NOT EXISTS per manifest cost twice as long over 10,000 manifests (bench/disk.ts),
+ * and this runs in one event-loop turn.
  */
 export function imageRoots(db: Db): ImageRoot[] {
-  return db.all<ImageRoot>(sql`
+  const children = new Set(
+    db.all<{ repo: number; digest: string }>(sql`select p.repository_id as repo, mr.digest as digest from manifest_refs mr join manifests p on p.id = mr.manifest_id where mr.kind = 'manifest'`).map((c) => `${c.repo}@${c.digest}`),
+  );
+  const rows = db.all<ImageRoot>(sql`
     select m.id as id, m.repository_id as repositoryId, r.name as repository, m.digest as digest,
       coalesce(a.last_pulled_at, m.created_at) as lastUsed, coalesce(a.pull_count, 0) as pullCount
     from manifests m
     join repositories r on r.id = m.repository_id
     left join manifest_access a on a.manifest_id = m.id
-    where not exists (
-      select 1 from manifest_refs mr join manifests p on p.id = mr.manifest_id
-      where mr.kind = 'manifest' and mr.digest = m.digest and p.repository_id = m.repository_id)
     order by lastUsed asc, m.id asc`);
+  return children.size === 0 ? rows : rows.filter((m) => !children.has(`${m.repositoryId}@${m.digest}`));
 }
 
 export interface RefRow {
