@@ -27,6 +27,11 @@ export function recordBlob(db: Db, digest: string, size: number, repositoryId: n
   if (repositoryId !== undefined) linkBlob(db, repositoryId, digest);
 }
 
+/** Renews a stored blob's time (a mount): GC's grace period counts from here, as for a push. */
+export function touchBlob(db: Db, digest: string, now: number): void {
+  db.update(blobs).set({ createdAt: now }).where(eq(blobs.digest, digest)).run();
+}
+
 export function linkBlob(db: Db, repositoryId: number, digest: string): void {
   db.insert(repositoryBlobs).values({ repositoryId, digest }).onConflictDoNothing().run();
 }

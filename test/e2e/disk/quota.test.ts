@@ -8,7 +8,8 @@ import { createPodman, pushLayout, type Podman } from "../../helpers/clients.ts"
 import { makeImage, writeOciLayout, type GeneratedImage } from "../../helpers/oci-image.ts";
 import { makeTempDir, useTempDir, type TempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
-import { startRegcache, type RegcacheProcess } from "../regcache-process.ts";
+import { regcacheCommand, startRegcache, type RegcacheProcess } from "../regcache-process.ts";
+import { runCommand } from "../../helpers/processes.ts";
 import { api, prefetchToml, seed, upstreamToml, waitFor } from "../prefetch/setup.ts";
 import { du, imageBytes, sampleStore, waitUntilIdle } from "./setup.ts";
 
@@ -94,6 +95,16 @@ describe("quota: max_size with podman pulling through", () => {
     expect(report.store.pinned_bytes).toBe(imageBytes(images.get("pinned")!) + imageBytes(images.get("listed")!) + imageBytes(images.get("local")!));
     const metrics = await (await fetch(`${regcache.url}/metrics`)).text();
     expect(metrics).toMatch(/regcache_evictions_total\{reason="quota"\} 3/);
+    // The operator's view: `regcache du` (human-readable and --json) through the admin API.
+    const [cmd, args] = regcacheCommand("binary", ["du", "--server", regcache.url]);
+    const human = await runCommand(cmd, args);
+    expect(human.stdout).toMatch(/^store {6}\d/);
+    expect(human.stdout).toMatch(/up\/team\/pinned/);
+    expect(human.stdout).toMatch(/local repositories/);
+    const json = JSON.parse((await runCommand(cmd, [...args, "--json"])).stdout) as { quota: { max_size_bytes: number } };
+    expect(json.quota.max_size_bytes).toBe(maxSize);
+    expect((await runCommand(cmd, [...args, "extra"], { allowFailure: true })).code).toBe(2);
+    expect((await runCommand(cmd, ["du", "--server", "http://127.0.0.1:9"], { allowFailure: true })).code).toBe(1);
   }, 240_000);
 
   test("an evicted image pulls again, from the upstream", async () => {
