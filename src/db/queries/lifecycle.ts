@@ -48,14 +48,17 @@ export function imageRoots(db: Db): ImageRoot[] {
   const children = new Set(
     db.all<{ repo: number; digest: string }>(sql`select p.repository_id as repo, mr.digest as digest from manifest_refs mr join manifests p on p.id = mr.manifest_id where mr.kind = 'manifest'`).map((c) => `${c.repo}@${c.digest}`),
   );
-  const rows = db.all<ImageRoot>(sql`
-    select m.id as id, m.repository_id as repositoryId, r.name as repository, m.digest as digest,
+  // Repository names from their own small table: a name per row costs a third of the time.
+  const names = new Map(db.all<{ id: number; name: string }>(sql`select id, name from repositories`).map((r) => [r.id, r.name]));
+  const rows = db.all<Omit<ImageRoot, "repository">>(sql`
+    select m.id as id, m.repository_id as repositoryId, m.digest as digest,
       coalesce(a.last_pulled_at, m.created_at) as lastUsed, coalesce(a.pull_count, 0) as pullCount
-    from manifests m
-    join repositories r on r.id = m.repository_id
-    left join manifest_access a on a.manifest_id = m.id
-    order by lastUsed asc, m.id asc`);
-  return children.size === 0 ? rows : rows.filter((m) => !children.has(`${m.repositoryId}@${m.digest}`));
+    from manifests m left join manifest_access a on a.manifest_id = m.id`);
+  // Sorted here: SQLite's sort of the computed column cost more than the scan itself.
+  rows.sort((a, b) => a.lastUsed - b.lastUsed || a.id - b.id);
+  const out: ImageRoot[] = [];
+  for (const m of rows) if (!children.has(`${m.repositoryId}@${m.digest}`)) out.push({ ...m, repository: names.get(m.repositoryId)! });
+  return out;
 }
 
 export interface RefRow {
