@@ -12,7 +12,8 @@ import {
   deleteJobsOf,
   deleteManifestRows,
   type ImageRoot,
-  imageRoots,
+  imageRootsPage,
+  indexChildren,
   linkedElsewhere,
   manifestIdByDigest,
   referencedOutside,
@@ -24,6 +25,9 @@ import type { Pins } from "./pins.ts";
 import { removeBlobFiles } from "./remove-files.ts";
 
 export type EvictReason = "quota" | "min_free" | "unused_after";
+
+/** Images read per page of the LRU order. */
+const PAGE = 200;
 
 export interface EvictionResult {
   /** "repository@digest" of each evicted image. */
@@ -86,32 +90,43 @@ export function evictImage(ctx: LifecycleContext, root: ImageRoot, pins: Pins, f
  * `eligible` only. One log line for the batch names the images.
  */
 export async function evictUntil(ctx: LifecycleContext, reason: EvictReason, enough: () => boolean, eligible: (root: ImageRoot) => boolean = () => true): Promise<EvictionResult> {
-  // Three passes over the metadata, each in its own event-loop turn (bench/disk.ts: the
-  // longest stall stays short with 10,000 images).
+  // Each read of the metadata in its own event-loop turn (bench/disk.ts: the longest stall
+  // stays short with 10,000 images).
   ctx.flushPulls();
   await nextTurn();
   const pins = ctx.pins();
   await nextTurn();
   const result: EvictionResult = { images: [], bytes: 0 };
-  let sinceYield = 0;
-  const roots = imageRoots(ctx.db).filter((root) => pins.isCached(root.repository) && eligible(root));
+  const done = new Set<number>();
   // First what nobody used in the last seconds; only if that is not enough, recently served
   // images too (leases.ts, firmOnly). Downloads and uploads in progress are never taken.
-  const done = new Set<number>();
   for (const firmOnly of [false, true]) {
-    for (const root of roots) {
+    const children = indexChildren(ctx.db);
+    let after: ImageRoot | undefined;
+    // Pages of the LRU order, each read in its own turn (bench/disk.ts: a whole list of
+    // 10,000 images read at once was the longest stall).
+    for (;;) {
       if (enough()) break;
-      if (done.has(root.id)) continue;
-      const freed = evictImage(ctx, root, pins, firmOnly);
-      if (freed === undefined) continue;
-      done.add(root.id);
-      result.images.push(`${root.repository}@${root.digest}`);
-      result.bytes += freed;
-      // Each image is a short transaction; yield now and then so requests keep being served.
-      if (++sinceYield >= 4) {
-        sinceYield = 0;
-        await nextTurn();
+      const page = imageRootsPage(ctx.db, after, PAGE, children);
+      const last = page.at(-1);
+      if (!last) break;
+      after = last;
+      let sinceYield = 0;
+      for (const root of page) {
+        if (enough()) break;
+        if (done.has(root.id) || !pins.isCached(root.repository) || !eligible(root)) continue;
+        const freed = evictImage(ctx, root, pins, firmOnly);
+        if (freed === undefined) continue;
+        done.add(root.id);
+        result.images.push(`${root.repository}@${root.digest}`);
+        result.bytes += freed;
+        // Each image is a short transaction; yield now and then so requests keep being served.
+        if (++sinceYield >= 4) {
+          sinceYield = 0;
+          await nextTurn();
+        }
       }
+      await nextTurn();
     }
     if (enough() || reason === "unused_after") break;
   }

@@ -61,6 +61,29 @@ export function imageRoots(db: Db): ImageRoot[] {
   return out;
 }
 
+/**
+ * One page of image roots in LRU order after `after` (keyset on last used, id): SQLite keeps
+ * only the top `limit` rows of its scan, so a page costs one scan and `limit` rows turned into
+ * objects, however many images there are. Eviction reads these; `du` reads imageRoots.
+ */
+export function imageRootsPage(db: Db, after: { lastUsed: number; id: number } | undefined, limit: number, children: Set<string>): ImageRoot[] {
+  const from = after ? sql`where (coalesce(a.last_pulled_at, m.created_at) > ${after.lastUsed} or (coalesce(a.last_pulled_at, m.created_at) = ${after.lastUsed} and m.id > ${after.id}))` : sql``;
+  const rows = db.all<ImageRoot>(sql`
+    select m.id as id, m.repository_id as repositoryId, r.name as repository, m.digest as digest,
+      coalesce(a.last_pulled_at, m.created_at) as lastUsed, coalesce(a.pull_count, 0) as pullCount
+    from manifests m join repositories r on r.id = m.repository_id left join manifest_access a on a.manifest_id = m.id
+    ${from}
+    order by lastUsed asc, m.id asc limit ${limit}`);
+  return children.size === 0 ? rows : rows.filter((m) => !children.has(`${m.repositoryId}@${m.digest}`));
+}
+
+/** "repositoryId@digest" of every index child (few: one per platform of each index). */
+export function indexChildren(db: Db): Set<string> {
+  return new Set(
+    db.all<{ repo: number; digest: string }>(sql`select p.repository_id as repo, mr.digest as digest from manifest_refs mr join manifests p on p.id = mr.manifest_id where mr.kind = 'manifest'`).map((c) => `${c.repo}@${c.digest}`),
+  );
+}
+
 export interface RefRow {
   manifestId: number;
   kind: "blob" | "manifest";
