@@ -22,11 +22,12 @@ export interface GcProgress {
   leased: number;
 }
 
-export async function collectGarbage(ctx: LifecycleContext, options: { graceMs: number; dryRun: boolean; onProgress?: (p: GcProgress) => void }): Promise<GcProgress> {
+/** `stopping`: checked between pages, so a shutdown ends a run at a page boundary (each page is whole). */
+export async function collectGarbage(ctx: LifecycleContext, options: { graceMs: number; dryRun: boolean; onProgress?: (p: GcProgress) => void; stopping?: () => boolean }): Promise<GcProgress> {
   const before = ctx.now() - options.graceMs;
   const progress: GcProgress = { scanned: 0, deleted: 0, bytes: 0, leased: 0 };
   let after = "";
-  for (;;) {
+  while (!options.stopping?.()) {
     let page: BlobRow[] = [];
     const gone: BlobRow[] = [];
     ctx.db.transaction(

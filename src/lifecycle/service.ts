@@ -82,13 +82,15 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   const runs = new Map<string, GcRun>();
   let current: { run: GcRun; done: Promise<GcRun> } | undefined;
   let task: ScheduledTask | undefined;
+  let started = false;
+  let stopping = false;
 
   // A write that does not fit: unreferenced blobs past the grace period go first (they
   // cost nothing to lose), then images in LRU order.
   const makeRoom = async (reason: RoomReason, enough: () => boolean): Promise<number> => {
     let freed = 0;
     if (!current) {
-      const swept = await collectGarbage(ctx, { graceMs: config.storage.gc_grace, dryRun: false });
+      const swept = await collectGarbage(ctx, { graceMs: config.storage.gc_grace, dryRun: false, stopping: () => stopping });
       freed += swept.bytes;
       if (swept.deleted > 0) {
         metrics.gcRuns.inc({ trigger: "quota", result: "ok" });
@@ -111,14 +113,14 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         const cutoff = now() - unusedAfter;
         run.evicted = await evictUntil(ctx, "unused_after", () => false, (root) => root.lastUsed < cutoff);
       }
-      run.progress = await collectGarbage(ctx, { graceMs: config.storage.gc_grace, dryRun: run.dry_run, onProgress: (p) => (run.progress = p) });
+      run.progress = await collectGarbage(ctx, { graceMs: config.storage.gc_grace, dryRun: run.dry_run, onProgress: (p) => (run.progress = p), stopping: () => stopping });
       run.state = "done";
       if (!run.dry_run) {
         metrics.gcFreedBytes.inc({}, run.progress.bytes);
         metrics.gcBlobs.inc({}, run.progress.deleted);
         // The walk corrects whatever the running account missed (files changed by hand). In
         // the background: a stat per file is not part of the collection's time.
-        void usage.measure().catch(() => {});
+        if (!stopping) void usage.measure().catch(() => {});
       }
       log.info(run.dry_run ? "garbage collection dry run" : "garbage collected", { trigger: run.trigger, blobs: run.progress.deleted, bytes: run.progress.bytes, leased: run.progress.leased, evicted_unused: run.evicted.images.length, duration_ms: now() - started });
     } catch (e) {
@@ -187,6 +189,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       store.space = quota;
       pulls.enabled = config.storage.record_pulls;
       pulls.start();
+      started = true;
       schedule();
       try {
         classify();
@@ -199,15 +202,18 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       config = next;
       guard = nextGuard;
       pulls.enabled = next.storage.record_pulls;
-      if (reschedule && task) schedule();
+      if (reschedule && started && !stopping) schedule();
     },
     report: classify,
     startGc: (options) => startGc(options).run,
     gcRun: (id) => runs.get(id),
     gc: (options) => startGc(options).done,
     async stop() {
+      // A collection in progress ends at its next page boundary, before the database closes.
+      stopping = true;
       await task?.destroy();
       task = undefined;
+      await current?.done.catch(() => {});
       pulls.stop();
       // Later writes (none after shutdown) must not evict through a closed database.
       store.space = { charge() {}, credit() {} };
