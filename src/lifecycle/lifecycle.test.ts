@@ -21,6 +21,8 @@ import { createLogger } from "../telemetry/log.ts";
 import { Metrics } from "../telemetry/metrics.ts";
 import { FIRM_HOLD_MS, leases, SERVED_HOLD_MS } from "./leases.ts";
 import { createLifecycle, type Lifecycle } from "./service.ts";
+import { StoreUsage } from "./usage.ts";
+import { UploadFiles } from "../blobstore/uploads.ts";
 
 const sha = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const KIB = 1024;
@@ -259,5 +261,54 @@ describe("leases", () => {
     release();
     release();
     expect(leases.held(d, at + SERVED_HOLD_MS + 1, true)).toBe(false);
+  });
+});
+
+describe("accounting", () => {
+  test("charges and credits of every write path add up to what a walk of the store finds", async () => {
+    const k = await makeKit();
+    k.blob(new Uint8Array(randomBytes(3000)));
+    await k.lifecycle.start();
+    const used = () => k.lifecycle.report().store.used_bytes;
+    const walked = async () => {
+      const fresh = new StoreUsage(k.dir, k.store.paths.database);
+      await fresh.measure();
+      return fresh.used;
+    };
+    expect(used()).toBe(3000);
+    // A download committed; one discarded half way; one of known size reserved, then written.
+    const a = new Uint8Array(randomBytes(10_000));
+    const pa = k.store.pending(sha(a));
+    await pa.append(new Blob([a]).stream(), a.byteLength);
+    pa.verify();
+    await pa.commit();
+    const b = new Uint8Array(randomBytes(5_000));
+    const pb = k.store.pending(sha(b));
+    await pb.append(new Blob([b.subarray(0, 2_000)]).stream(), b.byteLength);
+    expect(used()).toBe(15_000);
+    await pb.discard();
+    const c = new Uint8Array(randomBytes(4_000));
+    const pc = k.store.pending(sha(c));
+    await pc.reserve(c.byteLength);
+    expect(used()).toBe(17_000);
+    await pc.append(new Blob([c]).stream(), c.byteLength);
+    pc.verify();
+    await pc.commit();
+    // The same blob stored again replaces the file: counted once.
+    const again = k.store.pending(sha(a));
+    await again.append(new Blob([a]).stream(), a.byteLength);
+    again.verify();
+    await again.commit();
+    // An upload: appended, a refused chunk rolled back, then the session removed.
+    const uploads = new UploadFiles(k.store);
+    const id = "00000000-0000-0000-0000-000000000001";
+    await uploads.create(id);
+    await uploads.append(id, new Blob([new Uint8Array(1_500)]).stream());
+    await expect(uploads.append(id, new Blob([new Uint8Array(900)]).stream(), 100)).rejects.toThrow();
+    expect(used()).toBe(17_000 + 1_500);
+    expect(await walked()).toBe(17_000 + 1_500);
+    await uploads.remove(id);
+    expect(used()).toBe(17_000);
+    expect(await walked()).toBe(17_000);
   });
 });
