@@ -292,6 +292,7 @@ describe("accounting", () => {
     await pc.reserve(c.byteLength);
     expect(used()).toBe(17_000);
     await pc.append(new Blob([c]).stream(), c.byteLength);
+    expect(used()).toBe(17_000); // the chunks used the reservation
     pc.verify();
     await pc.commit();
     // The same blob stored again replaces the file: counted once.
@@ -304,7 +305,8 @@ describe("accounting", () => {
     const id = "00000000-0000-0000-0000-000000000001";
     await uploads.create(id);
     await uploads.append(id, new Blob([new Uint8Array(1_500)]).stream());
-    await expect(uploads.append(id, new Blob([new Uint8Array(900)]).stream(), 100)).rejects.toThrow();
+    // 900 bytes for a chunk announced as 1,000: written, refused, truncated away.
+    await expect(uploads.append(id, new Blob([new Uint8Array(900)]).stream(), 1_000)).rejects.toThrow();
     expect(used()).toBe(17_000 + 1_500);
     expect(await walked()).toBe(17_000 + 1_500);
     await uploads.remove(id);
