@@ -115,6 +115,8 @@ describe("GC under load", () => {
     // After the grace period, one more collection (the CLI, through the admin API) takes the rest.
     await new Promise((r) => setTimeout(r, GRACE_MS + 500));
     const [cmd, args] = regcacheCommand("binary", ["gc", "--server", regcache.url]);
+    const dry = await runCommand(cmd, [...args, "--dry-run"]);
+    expect(dry.stdout).toMatch(/gc dry run done: would free .* in \d+ unreferenced blob\(s\)/);
     const cli = await runCommand(cmd, args);
     expect(cli.stdout).toMatch(/gc done: freed .* in \d+ unreferenced blob\(s\)/);
 
