@@ -6,7 +6,8 @@
 //   every stored tag of the repository that matches the pattern now (a superset
 //   of the max_tags the schedule keeps, so nothing it keeps is ever evicted).
 // An image is pinned when its manifest or any index child of it is.
-import { allTags, manifestIdIn } from "../db/queries/lifecycle.ts";
+import { manifestIdIn } from "../db/queries/completeness.ts";
+import { allTags } from "../db/queries/lifecycle.ts";
 import type { Db } from "../db/client.ts";
 import { parseImageRef } from "../oci/image-ref.ts";
 import type { TagGuard } from "../repository/guard.ts";

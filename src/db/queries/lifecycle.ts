@@ -149,14 +149,6 @@ export function unreferencedBlobs(db: Db, before: number, after: string, limit: 
     order by b.digest limit ${limit}`);
 }
 
-/** Is the blob still unreferenced and older than `before` (re-checked inside the deleting transaction)? */
-export function stillCollectable(db: Db, digest: string, before: number): boolean {
-  return (
-    one(db, sql`select 1 as x from blobs b where b.digest = ${digest} and b.created_at < ${before}
-      and not exists (select 1 from manifest_refs mr where mr.digest = b.digest)`) !== undefined
-  );
-}
-
 export function allBlobRows(db: Db): BlobRow[] {
   return db.all<BlobRow>(sql`select digest, size from blobs`);
 }
@@ -171,39 +163,4 @@ export interface TagPinRow {
 export function allTags(db: Db): TagPinRow[] {
   return db.all<TagPinRow>(sql`select r.name as repository, t.name as tag, t.manifest_id as manifestId, t.immutable as immutable
     from tags t join repositories r on r.id = t.repository_id`);
-}
-
-export function manifestIdIn(db: Db, repository: string, digest: string): number | undefined {
-  return one<{ id: number }>(db, sql`select m.id as id from manifests m join repositories r on r.id = m.repository_id where r.name = ${repository} and m.digest = ${digest}`)?.id;
-}
-
-export interface RepoUsageRow {
-  repository: string;
-  manifests: number;
-  /** Bytes of the stored blobs its manifests reference (a blob shared by repositories counts in each). */
-  bytes: number;
-  manifestBytes: number;
-}
-
-export function repositoryUsage(db: Db): RepoUsageRow[] {
-  return db.all<RepoUsageRow>(sql`
-    select r.name as repository,
-      (select count(*) from manifests m where m.repository_id = r.id) as manifests,
-      coalesce((select sum(b.size) from blobs b where b.digest in (
-        select mr.digest from manifest_refs mr join manifests m on m.id = mr.manifest_id where m.repository_id = r.id and mr.kind = 'blob')), 0) as bytes,
-      coalesce((select sum(m.size) from manifests m where m.repository_id = r.id), 0) as manifestBytes
-    from repositories r order by r.name`);
-}
-
-/** Stored blobs referenced by the given manifests (distinct), with their sizes. */
-export function blobsOfManifests(db: Db, ids: number[]): BlobRow[] {
-  if (ids.length === 0) return [];
-  return db.all<BlobRow>(sql`select b.digest as digest, b.size as size from blobs b where b.digest in (
-    select digest from manifest_refs where kind = 'blob' and manifest_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}))`);
-}
-
-export function storeTotals(db: Db): { blobs: number; blobBytes: number; manifests: number; manifestBytes: number } {
-  return one<{ blobs: number; blobBytes: number; manifests: number; manifestBytes: number }>(db, sql`select
-    (select count(*) from blobs) as blobs, coalesce((select sum(size) from blobs), 0) as blobBytes,
-    (select count(*) from manifests) as manifests, coalesce((select sum(size) from manifests), 0) as manifestBytes`)!;
 }
