@@ -6,7 +6,7 @@ import { createAdminApi } from "./app.ts";
 import { storageRoutes } from "./storage.ts";
 
 const started: { dryRun: boolean }[] = [];
-const run = (dryRun: boolean): GcRun => ({ id: "g1", dry_run: dryRun, trigger: "admin", state: "running", started_at: "", finished_at: null, progress: { scanned: 0, deleted: 0, bytes: 0, leased: 0 }, evicted: { images: [], bytes: 0 }, error: null });
+const run = (dryRun: boolean): GcRun => ({ id: "g1", dry_run: dryRun, trigger: "admin", state: "running", started_at: "", finished_at: null, progress: { scanned: 0, deleted: 0, bytes: 0, leased: 0, swept: 0 }, evicted: { images: [], bytes: 0 }, error: null });
 const stub = {
   report: () => ({ store: { used_bytes: 1 } }),
   startGc: (o: { dryRun: boolean }) => (started.push(o), run(o.dryRun)),

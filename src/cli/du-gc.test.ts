@@ -38,7 +38,7 @@ describe("regcache gc", () => {
     state: "done",
     started_at: "",
     finished_at: "",
-    progress: { scanned: 10, deleted: 3, bytes: 3 * MIB, leased: 1 },
+    progress: { scanned: 10, deleted: 3, bytes: 3 * MIB, leased: 1, swept: 1 },
     evicted: { images: ["up/a@sha256:1"], bytes: MIB },
     error: null,
   };

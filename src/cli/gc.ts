@@ -33,7 +33,7 @@ export async function gcCommand(args: string[], io: CliIo): Promise<number> {
     while (run.state === "running") {
       if (!values.json && run.progress.scanned !== shown) {
         shown = run.progress.scanned;
-        const line = `gc: ${run.progress.scanned} unreferenced blob(s) looked at, ${formatBytes(run.progress.bytes)} ${run.dry_run ? "to free" : "freed"}`;
+        const line = `gc: ${Math.floor(run.progress.swept * 100)}% swept, ${run.progress.scanned} unreferenced blob(s) found, ${formatBytes(run.progress.bytes)} ${run.dry_run ? "to free" : "freed"}`;
         io.stdout.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
       }
       await sleep(tty ? 200 : 500);

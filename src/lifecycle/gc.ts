@@ -20,12 +20,17 @@ export interface GcProgress {
   bytes: number;
   /** Skipped because a download or client held them. */
   leased: number;
+  /** How far the sweep has come, 0 to 1: it goes in digest order, and digests are uniform. */
+  swept: number;
 }
+
+/** The share of the digest space up to `digest` (its first 8 hex digits). */
+const positionOf = (digest: string) => parseInt(digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 9), 16) / 0x1_0000_0000;
 
 /** `stopping`: checked between pages, so a shutdown ends a run at a page boundary (each page is whole). */
 export async function collectGarbage(ctx: LifecycleContext, options: { graceMs: number; dryRun: boolean; onProgress?: (p: GcProgress) => void; stopping?: () => boolean }): Promise<GcProgress> {
   const before = ctx.now() - options.graceMs;
-  const progress: GcProgress = { scanned: 0, deleted: 0, bytes: 0, leased: 0 };
+  const progress: GcProgress = { scanned: 0, deleted: 0, bytes: 0, leased: 0, swept: 0 };
   let after = "";
   while (!options.stopping?.()) {
     let page: BlobRow[] = [];
@@ -47,11 +52,13 @@ export async function collectGarbage(ctx: LifecycleContext, options: { graceMs: 
     if (page.length === 0) break;
     after = page[page.length - 1]!.digest;
     progress.scanned += page.length;
+    progress.swept = positionOf(after);
     progress.deleted += gone.length;
     if (options.dryRun) progress.bytes += gone.reduce((n, r) => n + r.size, 0);
     else progress.bytes += removeBlobFiles(ctx.store, ctx.usage, gone);
     options.onProgress?.({ ...progress });
     await nextTurn();
   }
+  if (!options.stopping?.()) progress.swept = 1;
   return progress;
 }

@@ -185,7 +185,7 @@ describe("garbage collection", () => {
       expect(dry.progress).toMatchObject({ deleted: 1, bytes: 1000, leased: 1 });
       expect(existsSync(k.store.path(old))).toBe(true);
       const run = await k.lifecycle.gc({ dryRun: false, trigger: "admin" });
-      expect(run.progress).toMatchObject({ deleted: 1, bytes: 1000 });
+      expect(run.progress).toMatchObject({ deleted: 1, bytes: 1000, swept: 1 });
     } finally {
       release();
     }

@@ -143,7 +143,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       state: "running",
       started_at: new Date(now()).toISOString(),
       finished_at: null,
-      progress: { scanned: 0, deleted: 0, bytes: 0, leased: 0 },
+      progress: { scanned: 0, deleted: 0, bytes: 0, leased: 0, swept: 0 },
       evicted: { images: [], bytes: 0 },
       error: null,
     };
