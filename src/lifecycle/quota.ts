@@ -12,6 +12,10 @@ import type { StoreUsage } from "./usage.ts";
 
 export type RoomReason = "quota" | "min_free";
 
+/** Within this much of min_free, free space is measured, not estimated. */
+const NEAR_FLOOR_BYTES = 16 * 1024 * 1024;
+const NEAR_FLOOR_REFRESH_MS = 100;
+
 /** Nothing evictable is left and the write does not fit. */
 export class QuotaFull extends StorageFull {
   constructor(path: string, readonly reason: RoomReason) {
@@ -46,6 +50,10 @@ export class Quota implements SpaceAccount {
 
   charge(bytes: number): void | Promise<void> {
     if (this.usage.fsStale) this.refreshInBackground();
+    // Near the min_free floor the estimate is not enough: SQLite's own writes (its WAL) are not
+    // charged, so the file system is asked again first (a statfs, at most every 100 ms).
+    const l = this.limits();
+    if (l.minFreeBytes > 0 && this.usage.free - bytes < l.minFreeBytes + NEAR_FLOOR_BYTES && this.usage.fsAgeMs > NEAR_FLOOR_REFRESH_MS) return this.slow(bytes);
     if (this.overBy(bytes) === undefined) {
       this.usage.add(bytes);
       return;

@@ -58,6 +58,11 @@ export class StoreUsage {
     return this.clock() - this.fsAt > FS_REFRESH_MS;
   }
 
+  /** Milliseconds since the file system was last asked. */
+  get fsAgeMs(): number {
+    return this.clock() - this.fsAt;
+  }
+
   /** Free bytes of the file system: the last measurement less what was written since. */
   get free(): number {
     return this.fsFree - (this.used - this.usedAtFs);

@@ -74,8 +74,10 @@ describe("min_free on a small tmpfs", () => {
     // Oldest first, and the newest are kept.
     expect(evicted).toEqual([...evicted].sort((a, b) => a - b));
     expect(evicted).not.toContain(COUNT - 1);
-    // SQLite's own writes are not charged, so the floor may be undercut by a few of its pages.
-    expect(lowest).toBeGreaterThan(MIN_FREE - 512 * 1024);
+    // SQLite's own writes (its WAL, which does not shrink) are not charged: near the floor the
+    // quota asks the file system every 100 ms, so the floor is undercut by at most what SQLite
+    // wrote since.
+    expect(lowest).toBeGreaterThan(MIN_FREE - 1024 * 1024);
   }, 240_000);
 
   test("with everything left pinned, a pull of new content gets 507 before any byte and leaves nothing behind", async () => {
