@@ -25,6 +25,8 @@ import { StoreUsage } from "./usage.ts";
 
 export type GcTrigger = "schedule" | "quota" | "admin";
 
+const QUOTA_SWEEP_EVERY_MS = 60_000;
+
 export interface GcRun {
   id: string;
   dry_run: boolean;
@@ -86,10 +88,13 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   let stopping = false;
 
   // A write that does not fit: unreferenced blobs past the grace period go first (they
-  // cost nothing to lose), then images in LRU order.
+  // cost nothing to lose), then images in LRU order. The sweep reads every blob row, so it
+  // runs at most once a minute for this: in a full cache every cold pull crosses the quota.
+  let lastQuotaSweep = -Infinity;
   const makeRoom = async (reason: RoomReason, enough: () => boolean): Promise<number> => {
     let freed = 0;
-    if (!current) {
+    if (!current && now() - lastQuotaSweep > QUOTA_SWEEP_EVERY_MS) {
+      lastQuotaSweep = now();
       const swept = await collectGarbage(ctx, { graceMs: config.storage.gc_grace, dryRun: false, stopping: () => stopping });
       freed += swept.bytes;
       if (swept.deleted > 0) {
