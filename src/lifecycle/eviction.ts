@@ -102,17 +102,16 @@ export async function evictUntil(ctx: LifecycleContext, reason: EvictReason, eno
   // images too (leases.ts, firmOnly). Downloads and uploads in progress are never taken.
   for (const firmOnly of [false, true]) {
     const children = indexChildren(ctx.db);
-    let after: ImageRoot | undefined;
+    let after: { lastUsed: number; id: number } | undefined;
     // Pages of the LRU order, each read in its own turn (bench/disk.ts: a whole list of
     // 10,000 images read at once was the longest stall).
     for (;;) {
       if (enough()) break;
-      const page = imageRootsPage(ctx.db, after, PAGE, children);
-      const last = page.at(-1);
-      if (!last) break;
-      after = last;
+      const { roots, next } = imageRootsPage(ctx.db, after, PAGE, children);
+      if (!next) break;
+      after = next;
       let sinceYield = 0;
-      for (const root of page) {
+      for (const root of roots) {
         if (enough()) break;
         if (done.has(root.id) || !pins.isCached(root.repository) || !eligible(root)) continue;
         const freed = evictImage(ctx, root, pins, firmOnly);

@@ -170,6 +170,39 @@ describe("eviction", () => {
   });
 });
 
+describe("eviction of an index", () => {
+  test("takes the index with its children and their blobs; a child another index names stays", async () => {
+    const k = await makeKit(`max_size = "40KiB"\nlow_water = "90%"`);
+    const db = k.database.db;
+    const repositoryId = ensureRepository(db, "up/multi");
+    const child = (n: number) => {
+      const blob = k.blob(new Uint8Array(randomBytes(4 * KIB)), "up/multi");
+      const content = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, n, layers: [blob] }));
+      insertManifest(db, { repositoryId, digest: sha(content), mediaType: "application/vnd.oci.image.manifest.v1+json", content, refs: [{ kind: "blob", digest: blob, size: 4 * KIB, mediaType: "x" }] }, k.clock.now);
+      return { digest: sha(content), blob };
+    };
+    const index = (tag: string, children: { digest: string }[]) => {
+      const content = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, tag, manifests: children.map((c) => c.digest) }));
+      const id = insertManifest(db, { repositoryId, digest: sha(content), mediaType: "application/vnd.oci.image.index.v1+json", content, refs: children.map((c) => ({ kind: "manifest" as const, digest: c.digest, size: 1, mediaType: "application/vnd.oci.image.manifest.v1+json" })) }, k.clock.now);
+      upsertTag(db, repositoryId, tag, id, k.clock.now, k.clock.now);
+      return sha(content);
+    };
+    const [a, b, shared] = [child(1), child(2), child(3)];
+    const old = index("old", [a, b, shared]);
+    k.clock.now += 1000;
+    const newer = index("new", [shared]);
+    await k.lifecycle.start();
+    // 12 KiB stored, 32 KiB more: evicting the older index (8 KiB of its own) brings it to 36.
+    const p = k.store.pending(sha(new Uint8Array(32 * KIB)));
+    await p.append(new Blob([new Uint8Array(32 * KIB)]).stream(), 32 * KIB);
+    await p.discard();
+    expect(k.manifests().sort()).toEqual([shared.digest, newer].sort());
+    expect(k.manifests()).not.toContain(old);
+    for (const d of [a.blob, b.blob]) expect(existsSync(k.store.path(d))).toBe(false);
+    expect(existsSync(k.store.path(shared.blob))).toBe(true);
+  });
+});
+
 describe("garbage collection", () => {
   test("removes unreferenced blobs past the grace period, keeps young, referenced and leased ones", async () => {
     const k = await makeKit(`gc_grace = "1h"`);

@@ -66,7 +66,7 @@ export function imageRoots(db: Db): ImageRoot[] {
  * only the top `limit` rows of its scan, so a page costs one scan and `limit` rows turned into
  * objects, however many images there are. Eviction reads these; `du` reads imageRoots.
  */
-export function imageRootsPage(db: Db, after: { lastUsed: number; id: number } | undefined, limit: number, children: Set<string>): ImageRoot[] {
+export function imageRootsPage(db: Db, after: { lastUsed: number; id: number } | undefined, limit: number, children: Set<string>): { roots: ImageRoot[]; next: { lastUsed: number; id: number } | undefined } {
   const from = after ? sql`where (coalesce(a.last_pulled_at, m.created_at) > ${after.lastUsed} or (coalesce(a.last_pulled_at, m.created_at) = ${after.lastUsed} and m.id > ${after.id}))` : sql``;
   const rows = db.all<ImageRoot>(sql`
     select m.id as id, m.repository_id as repositoryId, r.name as repository, m.digest as digest,
@@ -74,7 +74,9 @@ export function imageRootsPage(db: Db, after: { lastUsed: number; id: number } |
     from manifests m join repositories r on r.id = m.repository_id left join manifest_access a on a.manifest_id = m.id
     ${from}
     order by lastUsed asc, m.id asc limit ${limit}`);
-  return children.size === 0 ? rows : rows.filter((m) => !children.has(`${m.repositoryId}@${m.digest}`));
+  // The key of the page's last row, child or not: the next page starts after it.
+  const last = rows.at(-1);
+  return { roots: children.size === 0 ? rows : rows.filter((m) => !children.has(`${m.repositoryId}@${m.digest}`)), next: last && { lastUsed: last.lastUsed, id: last.id } };
 }
 
 /** "repositoryId@digest" of every index child (few: one per platform of each index). */
