@@ -265,6 +265,23 @@ describe("reconciliation at start-up", () => {
   });
 });
 
+describe("reload", () => {
+  test("a new config's quota and pull recording apply at once (SIGHUP calls use())", async () => {
+    const k = await makeKit(`max_size = "1GiB"`);
+    await k.lifecycle.start();
+    expect(k.lifecycle.report().quota.max_size_bytes).toBe(1024 ** 3);
+    const next = parseConfigText(`[storage]\npath = ${JSON.stringify(k.dir)}\ngc_schedule = ""\nmax_size = "2GiB"\nlow_water = "1GiB"\nrecord_pulls = false\n[[upstream]]\nname = "up"\nurl = "https://up.invalid"\n`, "t");
+    k.lifecycle.use(next, { decide: () => ({ immutable: true, policy: "p" }), checkRetag() {}, checkDelete() {} });
+    expect(k.lifecycle.report().quota).toMatchObject({ max_size_bytes: 2 * 1024 ** 3, low_water_bytes: 1024 ** 3 });
+    const a = k.image("up/a", "1", 1);
+    k.lifecycle.pulls.record("up/a", a.digest);
+    k.lifecycle.pulls.flush();
+    expect(k.database.client.prepare("select count(*) as n from manifest_access").get()).toEqual({ n: 0 });
+    // The new guard pins every tag: the image counts as pinned.
+    expect(k.lifecycle.report().upstreams[0]!.repositories[0]).toMatchObject({ name: "up/a", evictable_bytes: 0, pinned_bytes: 4 * KIB });
+  });
+});
+
 describe("pull records", () => {
   test("are buffered and written in one batch, counted per manifest", async () => {
     const k = await makeKit();
