@@ -1,5 +1,6 @@
 // The results as one object (written as JSON with --json) and as a markdown table,
 // with PASS/FAIL for each of regcache's targets.
+import type { DiskFigures } from "./disk.ts";
 import type { BigBlobFigures } from "./big-blob.ts";
 import type { PullFigures } from "./cold-pull.ts";
 import type { ConcurrentFigures } from "./concurrent.ts";
@@ -15,6 +16,8 @@ export interface Results {
   concurrent: Record<"proxy" | "regcache", ConcurrentFigures>;
   bigBlob: BigBlobFigures;
   outage: Record<"proxy" | "regcache", OutageFigures>;
+  /** Disk lifecycle (issue 11, bench/disk.ts). */
+  disk?: DiskFigures;
   targets: Target[];
   durationSeconds: number;
 }
@@ -168,5 +171,22 @@ export function markdown(r: Results): string {
   // Other work on the machine skews every timing here (2 cores): say so next to the figures.
   const busyPercent = Number.parseFloat(r.machine["CPU busy before start"] ?? "0");
   const busy = busyPercent > 10 ? `\n**Something else was using the CPU (${busyPercent.toFixed(0)} % busy before start): timings are unreliable, rerun when the machine is quiet.**\n` : "";
-  return `## regcache bench, ${r.date}\n\n${machine}\n${busy}\n${table}\n\n${verdict}\n\nTotal time ${f(r.durationSeconds)} s. MB = 10^6 bytes.\n`;
+  return `## regcache bench, ${r.date}\n\n${machine}\n${busy}\n${table}\n\n${verdict}\n${r.disk ? diskMarkdown(r.disk) : ""}\nTotal time ${f(r.durationSeconds)} s. MB = 10^6 bytes.\n`;
+}
+
+/** The disk lifecycle's figures (bench/disk.ts), with their targets. */
+export function diskMarkdown(d: DiskFigures): string {
+  const ok = (b: boolean) => (b ? "PASS" : "FAIL");
+  return [
+    "",
+    `### Disk lifecycle: ${d.blobs} blobs in ${d.manifests} manifests`,
+    "",
+    "| measurement | figure | target |",
+    "| --- | ---: | --- |",
+    `| GC: ${d.gc.blobsDeleted} unreferenced blobs of ${d.blobs} | ${f(d.gc.seconds, 2)} s, longest stall ${f(d.gc.maxStallMs, 1)} ms | ${ok(d.gc.maxStallMs < 50)} stall < 50 ms |`,
+    `| eviction: ${d.eviction.imagesEvicted} images, LRU | ${f(d.eviction.seconds, 2)} s, longest stall ${f(d.eviction.maxStallMs, 1)} ms | ${ok(d.eviction.maxStallMs < 50)} stall < 50 ms |`,
+    `| warm manifest GET p99, idle / during GC | ${f(d.manifestGetP99Ms.idle, 2)} / ${f(d.manifestGetP99Ms.duringGc, 2)} ms | ${ok(d.manifestGetP99Ms.duringGc <= 2 * d.manifestGetP99Ms.idle)} within 2× |`,
+    `| warm manifest GETs/s, record_pulls on / off | ${f(d.manifestRps.recordPullsOn)} / ${f(d.manifestRps.recordPullsOff)} | ${ok(d.manifestRps.recordPullsOn >= 0.9 * d.manifestRps.recordPullsOff)} on within 10% |`,
+    "",
+  ].join("\n");
 }

@@ -15,6 +15,7 @@ import { describeMachine } from "./machine.ts";
 import { manifestRps } from "./manifest-rps.ts";
 import { startNginx } from "./nginx.ts";
 import { measureOutage } from "./outage.ts";
+import { measureDisk } from "./disk.ts";
 import { Lineup } from "./processes.ts";
 import { evaluateTargets, markdown, type Results } from "./report.ts";
 import { startReferenceProxy, startRegcacheProxy, upstreamEndpoint } from "./servers.ts";
@@ -106,8 +107,11 @@ async function main(): Promise<Results> {
   log("every upstream down: restarting both caches");
   const outage = await measureOutage(upstream, { proxy, regcache }, fixtures.pull, { repo: fixtures.big.repo, ...fixtures.bigBlob });
 
+  log("disk lifecycle: GC and eviction over 100,000 blobs (bench/disk.ts)");
+  const disk = await measureDisk({ seconds: manifestSeconds, log });
+
   machine["load average at end"] = loadavg().map((l) => l.toFixed(2)).join(" ");
-  const partial = { date, machine, pulls: pulls.figures, manifestRps: rps, concurrent, bigBlob, outage };
+  const partial = { date, machine, pulls: pulls.figures, manifestRps: rps, concurrent, bigBlob, outage, disk };
   return { ...partial, targets: evaluateTargets(partial), durationSeconds: (performance.now() - began) / 1000 };
 }
 

@@ -18,7 +18,7 @@ export interface WriteResult {
 export async function pipeToFile(
   source: ReadableStream<Uint8Array>,
   file: FileHandle,
-  options: { digester?: Digester; limit?: number; onChunk?: (chunk: Uint8Array) => void; path?: string } = {},
+  options: { digester?: Digester; limit?: number; onChunk?: (chunk: Uint8Array) => void; path?: string; charge?: (bytes: number) => void | Promise<void> } = {},
 ): Promise<number> {
   const reader = source.getReader();
   let bytes = 0;
@@ -40,6 +40,9 @@ export async function pipeToFile(
       if (done) break;
       bytes += value.byteLength;
       if (options.limit !== undefined && bytes > options.limit) throw new TooLarge(options.limit);
+      // The quota sees each chunk before it reaches the disk (it may evict first, or refuse).
+      const charging = options.charge?.(value.byteLength);
+      if (charging) await charging;
       options.digester?.update(value);
       writing = { done: writeAll(file, value, options.path), chunk: value };
     }

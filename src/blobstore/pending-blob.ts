@@ -4,10 +4,11 @@
 // when known), fsynced, and only then renamed under blobs/. A crash at any
 // point leaves a file in tmp/, which the next start removes, or the verified
 // file: never partial content under a digest.
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { Digester, parseDigest } from "../oci/digest.ts";
 import { DigestMismatch, SizeMismatch } from "./errors.ts";
 import { hashFile, pipeToFile, promote, removeQuietly } from "./files.ts";
+import { chargeThen, type SpaceAccount, unlimitedSpace } from "./space.ts";
 
 export class PendingBlob {
   /** Bytes in the temporary file so far. */
@@ -17,6 +18,10 @@ export class PendingBlob {
   private verified = false;
   /** The digest of an adopted file (hashed whole, not as it streamed in). */
   private adopted: string | undefined;
+  /** Bytes of the temporary file the space account was charged for (credited if it is discarded). */
+  private accounted = 0;
+  /** Of `accounted`, bytes reserved ahead (reserve()) that no chunk has used yet. */
+  private reserved = 0;
 
   constructor(
     readonly digest: string,
@@ -24,6 +29,8 @@ export class PendingBlob {
     readonly path: string,
     /** Where the verified file goes. */
     readonly finalPath: string,
+    /** The quota: charged chunk by chunk before each write (lifecycle/quota.ts). */
+    private readonly space: SpaceAccount = unlimitedSpace,
   ) {
     this.digester = new Digester(parseDigest(digest)!.algorithm);
   }
@@ -33,6 +40,18 @@ export class PendingBlob {
     this.file ??= await open(this.path, "w");
   }
 
+  /**
+   * Charges the quota for `bytes` before any is written (a download whose size is known):
+   * a blob that cannot fit is refused before its response starts, so the client gets a
+   * clean 507 instead of a transfer cut short. Chunks then use the reservation first.
+   */
+  async reserve(bytes: number): Promise<void> {
+    const waiting = this.space.charge(bytes);
+    if (waiting) await waiting;
+    this.accounted += bytes;
+    this.reserved += bytes;
+  }
+
   /** Appends a stream, hashing it; more than `limit` bytes in all is SizeMismatch. `onChunk` sees each chunk once it is written. */
   async append(source: ReadableStream<Uint8Array>, limit: number, onChunk?: (chunk: Uint8Array) => void): Promise<number> {
     await this.open();
@@ -40,6 +59,12 @@ export class PendingBlob {
       digester: this.digester,
       limit: limit - this.bytes,
       path: this.path,
+      charge: (n) => {
+        const covered = Math.min(n, this.reserved);
+        this.reserved -= covered;
+        if (covered === n) return;
+        return chargeThen(this.space, n - covered, (c) => (this.accounted += c));
+      },
       onChunk: (chunk) => {
         this.bytes += chunk.byteLength;
         onChunk?.(chunk);
@@ -53,6 +78,8 @@ export class PendingBlob {
     await promote(from, this.path);
     const { bytes, digest } = await hashFile(this.path, this.digester.algorithm);
     this.bytes = bytes;
+    // The upload's bytes were charged as they arrived; from here this file carries them.
+    this.accounted = bytes;
     this.adopted = digest;
     this.file = await open(this.path, "r+");
   }
@@ -70,7 +97,15 @@ export class PendingBlob {
     if (!this.verified) throw new Error(`PendingBlob.commit before verify (${this.digest})`);
     await this.file!.sync();
     await this.close();
+    // The same blob already stored (a second download, a re-push): the rename replaces
+    // that file, so its bytes leave the store.
+    const replaced = await stat(this.finalPath).then((s) => s.size, () => 0);
     await promote(this.path, this.finalPath);
+    if (replaced > 0) this.space.credit(replaced);
+    // A reservation larger than the file (never after verify(size)) goes back.
+    if (this.reserved > 0) this.space.credit(this.reserved);
+    this.accounted = 0;
+    this.reserved = 0;
     return this.bytes;
   }
 
@@ -78,6 +113,9 @@ export class PendingBlob {
   async discard(): Promise<void> {
     await this.close();
     await removeQuietly(this.path);
+    if (this.accounted > 0) this.space.credit(this.accounted);
+    this.accounted = 0;
+    this.reserved = 0;
   }
 
   private async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { open, readdir, stat, writeFile } from "node:fs/promises";
 import { SizeMismatch } from "./errors.ts";
 import { pipeToFile, removeQuietly } from "./files.ts";
 import { uploadPath } from "./paths.ts";
+import { chargeThen } from "./space.ts";
 import type { BlobStore } from "./store.ts";
 
 export class UploadFiles {
@@ -39,13 +40,20 @@ export class UploadFiles {
     const path = uploadPath(this.store.paths, id);
     const file = await open(path, "a");
     const before = (await file.stat()).size;
+    const space = this.store.space;
+    let charged = 0;
     try {
-      const bytes = await pipeToFile(source, file, { limit: exactBytes, path });
+      const bytes = await pipeToFile(source, file, {
+        limit: exactBytes,
+        path,
+        charge: (n) => chargeThen(space, n, (c) => (charged += c)),
+      });
       if (exactBytes !== undefined && bytes !== exactBytes) throw new SizeMismatch(exactBytes, bytes);
       await file.sync();
       return (await file.stat()).size;
     } catch (e) {
       await file.truncate(before).catch(() => {});
+      if (charged > 0) space.credit(charged);
       throw e;
     } finally {
       await file.close();
@@ -64,6 +72,8 @@ export class UploadFiles {
   }
 
   async remove(id: string): Promise<void> {
+    const size = await this.size(id);
     await removeQuietly(uploadPath(this.store.paths, id));
+    if (size) this.store.space.credit(size);
   }
 }

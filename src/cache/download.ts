@@ -85,6 +85,15 @@ export class Download {
         throw new SizeMismatch(expectedSize, upstream.size, "Content-Length");
       }
       this.size = expectedSize ?? upstream.size;
+      // The quota decides before the first byte reaches a client: evict now, or refuse (507).
+      if (this.size !== undefined) {
+        try {
+          await pending.reserve(this.size);
+        } catch (e) {
+          upstream.abort();
+          throw e;
+        }
+      }
       await pending.open();
       this.state = "running";
       this.resolveStarted();

@@ -10,6 +10,7 @@ import type { BlobStore } from "../blobstore/store.ts";
 import type { Db } from "../db/client.ts";
 import { recordBlob } from "../db/queries/blobs.ts";
 import { ensureRepository } from "../db/queries/repositories.ts";
+import { leases } from "../lifecycle/leases.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { type BlobResult, UpstreamError, type UpstreamClient } from "../upstream/index.ts";
 import { Download, type DownloadLimits } from "./download.ts";
@@ -46,6 +47,9 @@ export class BlobDownloads {
       const r = await client.blob(target.remoteName, digest);
       return filter ? { ...r, body: filter(r.body) } : r;
     };
+    // Leased from before the first byte until the blob is recorded: GC and eviction keep their
+    // hands off a digest being written (lifecycle/remove-files.ts says why that matters).
+    const release = leases.acquire(digest);
     const d = new Download(digest, store, fetch, this.limitsOf(target, digest), (n) => metrics.bytesFetched.inc({ upstream: target.upstream }, n));
     this.active.set(key, d);
     this.started.set(key, target.remoteName);
@@ -78,6 +82,7 @@ export class BlobDownloads {
         });
       },
     ).finally(() => {
+      release();
       this.active.delete(key);
       this.started.delete(key);
       metrics.inflight.set(this.active.size);

@@ -14,6 +14,8 @@ import { exportCommand, EXPORT_USAGE } from "./export.ts";
 import { importCommand, IMPORT_USAGE } from "./import.ts";
 import { scrubCommand, SCRUB_USAGE } from "./scrub.ts";
 import { serve } from "./serve.ts";
+import { duCommand, DU_USAGE } from "./du.ts";
+import { gcCommand, GC_USAGE } from "./gc.ts";
 import { squid } from "./squid-command.ts";
 
 const USAGE = `usage: regcache <command> [options]
@@ -27,6 +29,8 @@ commands:
   ${EXPORT_USAGE}
   ${IMPORT_USAGE}
   ${SCRUB_USAGE}
+  ${DU_USAGE}
+  ${GC_USAGE}
   squid config|store-id|icap     the Squid kit for CDN layer caching (docs/squid.md)
   version                        print the version
 
@@ -58,6 +62,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await importCommand(rest, io);
       case "scrub":
         return await scrubCommand(rest, io);
+      case "du":
+        return await duCommand(rest, io);
+      case "gc":
+        return await gcCommand(rest, io);
       case "version":
       case "--version":
         io.stdout.write(`regcache ${VERSION} (${io.platform.runtime})\n`);

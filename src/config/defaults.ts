@@ -13,6 +13,10 @@ default_upstream = "docker.io"
 
 [storage]
 path = "./regcache-data"
+# Disk lifecycle (README, "Disk space"): no quota; keep the smaller of 5GiB and 5% free.
+max_size = "0"
+min_free = "auto"
+gc_schedule = "0 * * * *"
 
 # Who may pull and push (README, "Authentication and access"). Without an [auth] table every
 # client may pull, push and delete. With one, clients log in (podman login) and [[access]]

@@ -3,6 +3,7 @@
 // silently falls back to a default.
 import * as v from "valibot";
 import { cidr, duration, listenAddress, size } from "./fields.ts";
+import { storageLifecycleKeys, lowWaterBelowMaxSize } from "./storage.ts";
 import { upstreamSection } from "./upstream.ts";
 import { prefetchSection, unknownPrefetchUpstream } from "./prefetch.ts";
 import { squidSection } from "./squid.ts";
@@ -57,6 +58,8 @@ const storageSection = v.strictObject({
    *  Default "24h"; "0s" never expires them. */
   upload_expiry: v.optional(duration(), "24h"),
   ...scrubKeys,
+  // disk lifecycle (issue 11): quota, eviction, garbage collection (config/storage.ts)
+  ...storageLifecycleKeys,
 });
 
 export const configSchema = v.pipe(
@@ -78,6 +81,7 @@ export const configSchema = v.pipe(
     (i) => `server.default_upstream: names no [[upstream]] (got ${JSON.stringify((i.input as { server: { default_upstream: string } }).server.default_upstream)})`,
   ),
   v.check((c) => unknownGroup(c) === undefined, (i) => unknownGroup(i.input as Parameters<typeof unknownGroup>[0])!),
+  v.check((c) => lowWaterBelowMaxSize(c.storage) === undefined, (i) => lowWaterBelowMaxSize((i.input as { storage: Parameters<typeof lowWaterBelowMaxSize>[0] }).storage)!),
   v.check((c) => unknownPrefetchUpstream(c) === undefined, (i) => unknownPrefetchUpstream(i.input as Parameters<typeof unknownPrefetchUpstream>[0])!),
 );
 

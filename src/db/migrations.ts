@@ -117,11 +117,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER immutability_policies_deleted AFTER DELETE ON immutability_policies
     BEGIN UPDATE immutability_generation SET generation = generation + 1 WHERE id = 1; END;
   `,
+  // 4: disk lifecycle (issue 11): when each manifest was last pulled and how often, for
+  // least-recently-pulled eviction and `regcache du`. Written in batches (lifecycle/access.ts),
+  // so a warm manifest GET costs a map update, not a write. Goes with its manifest.
+  `
+  CREATE TABLE manifest_access (
+    manifest_id INTEGER PRIMARY KEY REFERENCES manifests(id) ON DELETE CASCADE,
+    last_pulled_at INTEGER NOT NULL,
+    pull_count INTEGER NOT NULL
+  );
+  CREATE INDEX manifest_access_last ON manifest_access(last_pulled_at);
+  `,
   // 5: (issue 12) passthrough upstreams' confirmations: when the upstream last accepted a
   // credential for a repository, so that outage_access = "confirmed-within" survives a restart
   // during an outage. The id is an HMAC of user, password and repository under a key derived
   // from the token key: no password, nor anything to test guesses against without that key.
-  // (Index 4 in this branch; migration 4 is reserved for the disk work: the coordinator renumbers.)
   `
   CREATE TABLE passthrough_confirmations (
     id TEXT PRIMARY KEY,

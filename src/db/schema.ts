@@ -136,6 +136,17 @@ export const immutabilityGeneration = sqliteTable("immutability_generation", {
   generation: integer("generation").notNull(),
 });
 
+/** When each manifest was last pulled and how often (migration 4); flushed in batches. */
+export const manifestAccess = sqliteTable(
+  "manifest_access",
+  {
+    manifestId: integer("manifest_id").primaryKey().references(() => manifests.id, { onDelete: "cascade" }),
+    lastPulledAt: integer("last_pulled_at").notNull(),
+    pullCount: integer("pull_count").notNull(),
+  },
+  (t) => [index("manifest_access_last").on(t.lastPulledAt)],
+);
+
 /** issue 12 (migration 5): when a passthrough upstream last accepted a credential for a repository; id = HMAC, never a password. */
 export const passthroughConfirmations = sqliteTable("passthrough_confirmations", {
   id: text("id").primaryKey(),

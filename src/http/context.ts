@@ -24,6 +24,8 @@ export interface AppDeps {
   operator?: OperatorSurface;
   /** issue 12: token authentication and access rules; absent without [auth] (everyone may do everything). */
   auth?: AuthService;
+  /** Disk lifecycle (issue 11): records manifest GETs for eviction order; absent: nothing recorded. */
+  pulls?: { record(repository: string, digest: string): void };
   extraRoutes?: { prefix: string; fetch: (request: Request, client: ClientInfo | undefined) => Response | Promise<Response> }[];
 }
 

@@ -1,5 +1,5 @@
 // Blob reads and deletes for local repositories.
-import { findBlob, findLinkedBlob, linkBlob, unlinkBlob } from "../db/queries/blobs.ts";
+import { findBlob, findLinkedBlob, linkBlob, touchBlob, unlinkBlob } from "../db/queries/blobs.ts";
 import { findRepositoryId } from "../db/queries/repositories.ts";
 import { tagsUsingBlob } from "../db/queries/tag-marks.ts";
 import type { RegistryContext } from "./context.ts";
@@ -44,6 +44,11 @@ export function mountBlob(ctx: RegistryContext, repositoryId: number, digest: st
   } else if (!findBlob(ctx.db, digest)) {
     return false;
   }
-  linkBlob(ctx.db, repositoryId, digest);
+  // A mount is a push without the bytes: the manifest that will use the blob follows, so it
+  // gets the same grace period before garbage collection as an uploaded one.
+  ctx.db.transaction(() => {
+    linkBlob(ctx.db, repositoryId, digest);
+    touchBlob(ctx.db, digest, ctx.now());
+  });
   return true;
 }

@@ -12,6 +12,7 @@ import type { UploadState } from "../repository/types.ts";
 import type { RegistryContext } from "./context.ts";
 import { mountBlob } from "./blobs.ts";
 import { asOnlyWriter } from "./upload-lock.ts";
+import { leases } from "../lifecycle/leases.ts";
 import { DigestInvalid, RangeInvalid, UploadInvalid, UploadUnknown } from "../repository/errors.ts";
 import { checkDigest, checkName } from "../repository/validate.ts";
 
@@ -111,6 +112,8 @@ export async function finishUpload(ctx: RegistryContext, name: string, id: strin
     const { repositoryId } = sessionOf(ctx, name, id);
     let size: number;
     const pending = ctx.store.pending(digest);
+    // From the file's move into the store until its row exists: GC must not take the digest.
+    const release = leases.acquire(digest);
     try {
       await pending.adopt(ctx.uploads.path(id));
       pending.verify();
@@ -122,12 +125,17 @@ export async function finishUpload(ctx: RegistryContext, name: string, id: strin
         await cancelUpload(ctx, name, id);
         throw new DigestInvalid(`uploaded content has digest ${e.actual}, not ${digest}`, { digest });
       }
+      release();
       throw e;
     }
-    ctx.db.transaction(() => {
-      recordBlob(ctx.db, digest, size, repositoryId, ctx.now());
-      deleteUpload(ctx.db, id);
-    });
+    try {
+      ctx.db.transaction(() => {
+        recordBlob(ctx.db, digest, size, repositoryId, ctx.now());
+        deleteUpload(ctx.db, id);
+      });
+    } finally {
+      release();
+    }
     return digest;
   });
 }

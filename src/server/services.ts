@@ -14,6 +14,8 @@ import { immutabilityRoutes } from "../api/immutability.ts";
 import { prefetchRoutes } from "../api/prefetch.ts";
 import { bundleRoutes } from "../api/bundles.ts";
 import { scrubRoutes } from "../api/scrub.ts";
+import { storageRoutes } from "../api/storage.ts";
+import type { Lifecycle } from "../lifecycle/service.ts";
 import { createBundles } from "../bundle/service.ts";
 import type { BlobStore } from "../blobstore/store.ts";
 import { UploadFiles } from "../blobstore/uploads.ts";
@@ -47,6 +49,8 @@ export interface ServiceDeps {
   loginThrottle?: LoginThrottle;
   /** passthrough upstreams' confirmations (kept across reloads by start.ts). */
   confirmations?: Confirmations;
+  /** The disk lifecycle (built once per process by start.ts); absent: no /api/v1/storage. */
+  lifecycle?: Lifecycle;
   /** Tests inject fake upstream clients; default: the real one. */
   createClient?: (settings: UpstreamSettings) => UpstreamClient;
   /** The scrub's run state, kept across reloads so only one scrub ever runs; default: a new one. */
@@ -67,7 +71,7 @@ export interface Services {
   /** issue 12: undefined without [auth]. */
   auth?: AuthService;
   /** createApp's options, less the platform, the log and the metrics. */
-  http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes" | "auth">;
+  http: Pick<AppDeps, "registry" | "repositories" | "extraRoutes" | "auth" | "pulls">;
 }
 
 export function buildServices(deps: ServiceDeps): Services {
@@ -108,7 +112,10 @@ export function buildServices(deps: ServiceDeps): Services {
     prefetchRoutes(() => prefetcher.api),
     scrubRoutes(() => scrub),
     bundleRoutes(createBundles({ db, store, pullThrough, log, now, guard: immutability.guard, maxManifestBytes: config.server.max_manifest_size, ttlOf: (name) => config.upstream.find((u) => u.name === name)?.ttl ?? 0 })),
+    ...(deps.lifecycle ? [storageRoutes(deps.lifecycle)] : []),
   ]);
+  // The lifecycle outlives a reload; it pins by this config's prefetch list and this guard.
+  deps.lifecycle?.use(config, immutability.guard);
   const gate = adminAccess({ token: resolved.adminToken, trustedProxies: config.server.trusted_proxies });
   const auth = buildAuth(deps, pullThrough);
   const adminFetch = async (request: Request, client: ClientInfo | undefined) => {
@@ -124,7 +131,7 @@ export function buildServices(deps: ServiceDeps): Services {
     scrub,
     adminGate: gate,
     auth,
-    http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }], auth },
+    http: { registry, repositories: repositoryResolver(registry, pullThrough), extraRoutes: [{ prefix: "/api/v1", fetch: adminFetch }], auth, pulls: deps.lifecycle?.pulls },
   };
 }
 

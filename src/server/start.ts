@@ -21,6 +21,8 @@ import { createLoginThrottle } from "../auth/login-throttle.ts";
 import { confirmationAt, deleteConfirmation, pruneConfirmations, recordConfirmation } from "../db/queries/passthrough-confirmations.ts";
 import type { Db } from "../db/client.ts";
 import { certificateFields, startTlsReloader, type TlsReloader } from "./tls-reload.ts";
+import { createLifecycle } from "../lifecycle/service.ts";
+import { Metrics } from "../telemetry/metrics.ts";
 
 export interface Running {
   port: number;
@@ -50,7 +52,12 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   // database (HMAC ids under a key derived from the token key) across restarts.
   let confirmations = tokenKey ? passthroughConfirmations(database.db, tokenKey, resolved.config, now) : undefined;
   const loginThrottle = createLoginThrottle({ now });
-  let services = buildServices({ resolved, store, db: database.db, log, now, scrubRuns, tokenKey, confirmations, loginThrottle });
+  // Disk lifecycle (issue 11): reconcile rows and files, measure, and put the quota on the
+  // write path before the first request; it lives across reloads (its byte account does).
+  const metrics = new Metrics();
+  const lifecycle = createLifecycle({ config, db: database.db, store, log, metrics, now });
+  await lifecycle.start();
+  let services = buildServices({ resolved, store, db: database.db, log, now, metrics, lifecycle, scrubRuns, tokenKey, confirmations, loginThrottle });
   services.prefetcher.start();
   services.scrub.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
@@ -67,6 +74,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     get auth() {
       return services.http.auth;
     },
+    pulls: lifecycle.pulls,
     extraRoutes: [{ prefix: "/api/v1", fetch: (request, client) => services.http.extraRoutes![0]!.fetch(request, client) }],
     platform,
     log,
@@ -98,7 +106,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     const old = services;
     if (next.auth) tokenKey ??= await loadOrCreateTokenKey(config.storage.path);
     if (tokenKey) confirmations ??= passthroughConfirmations(database.db, tokenKey, c, now);
-    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, scrubRuns, tokenKey, confirmations, loginThrottle });
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, lifecycle, scrubRuns, tokenKey, confirmations, loginThrottle });
     services = fresh;
     config = c;
     fresh.prefetcher.start();
@@ -133,6 +141,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       await services.prefetcher.stop(1_000);
       await services.pullThrough.close(1_000);
       stopUploadSweep();
+      await lifecycle.stop();
       database.close();
       log.info("stopped", {});
     })());

@@ -17,10 +17,19 @@ export function findLinkedBlob(db: Db, repositoryId: number, digest: string): { 
     .get();
 }
 
-/** Records a verified blob file and links it to a repository (idempotent). */
+/**
+ * Records a verified blob file and links it to a repository (idempotent). A blob stored
+ * again (a re-push of an unreferenced one) gets its time renewed: GC's grace period
+ * counts from the last store, so a blob pushed just before its manifest survives.
+ */
 export function recordBlob(db: Db, digest: string, size: number, repositoryId: number | undefined, now: number): void {
-  db.insert(blobs).values({ digest, size, createdAt: now }).onConflictDoNothing().run();
+  db.insert(blobs).values({ digest, size, createdAt: now }).onConflictDoUpdate({ target: blobs.digest, set: { createdAt: now } }).run();
   if (repositoryId !== undefined) linkBlob(db, repositoryId, digest);
+}
+
+/** Renews a stored blob's time (a mount): GC's grace period counts from here, as for a push. */
+export function touchBlob(db: Db, digest: string, now: number): void {
+  db.update(blobs).set({ createdAt: now }).where(eq(blobs.digest, digest)).run();
 }
 
 export function linkBlob(db: Db, repositoryId: number, digest: string): void {

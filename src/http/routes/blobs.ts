@@ -6,6 +6,7 @@ import type { Repository } from "../../repository/types.ts";
 import type { AppDeps, Env } from "../context.ts";
 import { parseRangeHeader } from "../range.ts";
 import { markCache } from "./x-cache.ts";
+import { leases, SERVED_HOLD_MS } from "../../lifecycle/leases.ts";
 
 /** A response for a verified file in the store, honouring Range. */
 export function fileResponse(platform: Pick<Platform, "fileBody">, request: Request, blob: { digest: string; size: number; path: string }): Response {
@@ -32,7 +33,12 @@ export function fileResponse(platform: Pick<Platform, "fileBody">, request: Requ
 export async function getBlob(deps: AppDeps, c: Context<Env>, repo: Repository, digest: string): Promise<Response> {
   const request = c.req.raw;
   const out = await repo.getBlob(digest, { head: request.method === "HEAD", range: request.headers.has("range") });
-  if (out.kind === "file") return markCache(c, fileResponse(deps.platform, request, out), out.cache);
+  if (out.kind === "file") {
+    // The runtime opens the file after this returns; GC and eviction leave it alone meanwhile
+    // (lifecycle/leases.ts: once open, an unlinked file still reads to the end).
+    leases.hold(out.digest, SERVED_HOLD_MS);
+    return markCache(c, fileResponse(deps.platform, request, out), out.cache);
+  }
   // A cold blob of a cached repository, streamed while it downloads.
   const headers = new Headers({ "Content-Type": "application/octet-stream", "Docker-Content-Digest": out.digest });
   if (out.size !== undefined) headers.set("Content-Length", String(out.size));

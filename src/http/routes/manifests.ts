@@ -7,6 +7,7 @@ import type { ManifestRead, Repository } from "../../repository/types.ts";
 import { readLimited } from "../body.ts";
 import type { AppDeps, Env } from "../context.ts";
 import { markCache } from "./x-cache.ts";
+import { leases, SERVED_HOLD_MS } from "../../lifecycle/leases.ts";
 
 /** Media types the client accepts, from every Accept header (clients send several). */
 export function acceptedTypes(request: Request): string[] {
@@ -36,10 +37,13 @@ function checkAccepted(request: Request, reference: string, m: ManifestRead): vo
   }
 }
 
-export async function getManifest(c: Context<Env>, repo: Repository, reference: string): Promise<Response> {
+export async function getManifest(c: Context<Env>, repo: Repository, reference: string, pulls?: AppDeps["pulls"]): Promise<Response> {
   const request = c.req.raw;
   const m = await repo.getManifest(reference);
   checkAccepted(request, reference, m);
+  // A client that got a manifest asks for its blobs next: the image is not evicted meanwhile.
+  leases.hold(m.digest, SERVED_HOLD_MS);
+  if (request.method === "GET") pulls?.record(repo.name, m.digest);
   const headers = manifestHeaders({ digest: m.digest, mediaType: m.mediaType, size: m.content.byteLength });
   const response = new Response(request.method === "HEAD" ? null : (m.content as Uint8Array<ArrayBuffer>), { status: 200, headers });
   return markCache(c, response, m.cache, m.upstreamFailure, m.upstreamCache);

@@ -26,7 +26,7 @@ export async function handleV2(deps: AppDeps, c: Context<Env>): Promise<Response
 
   switch (route.kind) {
     case "manifest":
-      if (read) return getManifest(c, repo, route.reference);
+      if (read) return getManifest(c, repo, route.reference, deps.pulls);
       if (method === "PUT") return putManifest(deps, request, repo, route.reference);
       if (method === "DELETE") return deleteManifest(deps, repo, route.reference);
       break;
