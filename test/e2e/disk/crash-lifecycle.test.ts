@@ -56,6 +56,9 @@ describe("kill -9 during eviction and GC", () => {
   }
 
   /** Work that keeps eviction and GC busy until the process dies (its failures then are expected). */
+  /** The local image kept in each repository (the others are deleted as they are replaced). */
+  const kept: Record<string, string> = {};
+
   function load(round: number): { stop(): Promise<void> } {
     let stopped = false;
     const loops = [
@@ -71,7 +74,14 @@ describe("kill -9 during eviction and GC", () => {
             const config = await pushBlob(regcache.url, repo, new TextEncoder().encode(JSON.stringify({ os: "linux", n, round })));
             const doc = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: config, size: JSON.stringify({ os: "linux", n, round }).length }, layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: layer, size: 16 * 1024 }] });
             const put = await fetch(`${regcache.url}/v2/${repo}/manifests/keep`, { method: "PUT", headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" }, body: doc });
-            if (put.status === 201 && n % 2 === 1) await fetch(`${regcache.url}/v2/${repo}/manifests/${sha256(new TextEncoder().encode(doc))}`, { method: "DELETE" });
+            const digest = sha256(new TextEncoder().encode(doc));
+            if (put.status === 201 && n % 2 === 1) await fetch(`${regcache.url}/v2/${repo}/manifests/${digest}`, { method: "DELETE" });
+            // One kept image per repository at a time: local images are never evicted, and
+            // untagged ones piling up would fill the small quota with pinned content.
+            if (put.status === 201 && n % 2 === 0) {
+              if (kept[repo]) await fetch(`${regcache.url}/v2/${repo}/manifests/${kept[repo]}`, { method: "DELETE" });
+              kept[repo] = digest;
+            }
             await pushBlob(regcache.url, repo, new Uint8Array(randomBytes(4 * 1024)));
           })().catch(() => {});
         }
@@ -101,7 +111,10 @@ describe("kill -9 during eviction and GC", () => {
       const seen = lifecycleLines();
       const deadline = Date.now() + 20_000;
       while (lifecycleLines() < seen + 1 + (round % 3)) {
-        if (Date.now() > deadline) throw new Error(`round ${round}: no eviction or GC happened`);
+        if (Date.now() > deadline) {
+          const tail = regcache.logs().slice(-40).map((l) => JSON.stringify(l)).join("\n");
+          throw new Error(`round ${round}: ${lifecycleLines() - seen} of ${1 + (round % 3)} evictions or collections in 20 s; the last log lines:\n${tail}`);
+        }
         await new Promise((r) => setTimeout(r, 5));
       }
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
