@@ -14,22 +14,6 @@ import type { UpstreamFetch } from "../platform/types.ts";
 import type { SourceBody, StreamedBody } from "./body.ts";
 import { UpstreamError, type Timeouts } from "./errors.ts";
 
-// Join pieces that are already here up to this size (undici's chunks on Bun were 512 KiB).
-const GATHER = 512 * 1024;
-// ...waiting at most this long for more: a slow upstream's bytes still reach clients at once.
-const GATHER_WAIT_MS = 3;
-const NOT_HERE: unique symbol = Symbol("not here");
-
-function join(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))}s`;
 
 export interface NativeSendInit {
@@ -72,8 +56,6 @@ export async function nativeGet(fetchFn: UpstreamFetch, url: URL, init: NativeSe
 export class NativeBody implements SourceBody {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #done = false;
-  /** A read that was still waiting on the network when read() returned what it had. */
-  #ahead: Promise<Uint8Array | undefined> | undefined;
 
   constructor(
     stream: ReadableStream<Uint8Array> | null,
@@ -85,48 +67,8 @@ export class NativeBody implements SourceBody {
     if (!this.#reader) this.#done = true;
   }
 
-  /**
-   * The next bytes, or undefined at the end; a stalled upstream is a timeout. Chunks that have
-   * arrive within GATHER_WAIT_MS are joined up to GATHER bytes: Bun's fetch hands out 64 KiB
-   * pieces where undici gave 512 KiB, and each piece costs a file write, a hash call and one
-   * hand-over per waiting client (8,190 pieces per 512 MiB instead of 1,024: +0.1-0.2 CPU-s).
-   */
+  /** The next chunk, or undefined at the end; a stalled upstream is a timeout. */
   async read(): Promise<Uint8Array | undefined> {
-    const first = await this.#next();
-    if (first === undefined || first.byteLength >= GATHER) return first;
-    const parts = [first];
-    let total = first.byteLength;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const enough = new Promise<typeof NOT_HERE>((resolve) => (timer = setTimeout(() => resolve(NOT_HERE), GATHER_WAIT_MS)));
-    try {
-      while (total < GATHER && !this.#done) {
-        const next = (this.#ahead ??= this.#readAhead());
-        const got = await Promise.race([next, enough]);
-        if (got === NOT_HERE) break; // still on the wire: keep it for the next call
-        this.#ahead = undefined;
-        if (got === undefined) break;
-        parts.push(got);
-        total += got.byteLength;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    return parts.length === 1 ? first : join(parts, total);
-  }
-
-  /** A read started without waiting for it: marked handled, so a failure is seen by the next read, not as unhandled. */
-  #readAhead(): Promise<Uint8Array | undefined> {
-    const p = this.#next();
-    p.catch(() => {});
-    return p;
-  }
-
-  async #next(): Promise<Uint8Array | undefined> {
-    const ahead = this.#ahead;
-    if (ahead) {
-      this.#ahead = undefined;
-      return ahead;
-    }
     if (this.#done || !this.#reader) return undefined;
     let stalled = false;
     const timer = setTimeout(() => {
