@@ -219,12 +219,7 @@ describe("11. cold blob responses", () => {
 
   test("without an upstream Content-Length, a corrupt blob still never arrives complete", async () => {
     const digest = layer().descriptor.digest;
-    const r = await fetch(`${site.regcache.url}/v2/hostile/corrupt-chunked/app/blobs/${digest}`).catch(() => undefined);
-    // The blob is small: with the native client it can arrive whole, with its headers, and fail
-    // its check before Bun has flushed our response's headers; then the connection is cut
-    // before them (fetch rejects), which is a broken transfer too: nothing arrived.
-    if (r === undefined) return;
-    expect(r.status).toBe(200);
+    const r = await fetch(`${site.regcache.url}/v2/hostile/corrupt-chunked/app/blobs/${digest}`);
     let received = 0;
     try {
       const reader = r.body!.getReader();
