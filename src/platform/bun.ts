@@ -2,7 +2,7 @@
 import { Database } from "bun:sqlite";
 import { sendUnixDatagram } from "./unix-datagram-bun.ts";
 import { silentFailure } from "./silent-stream.ts";
-import { bunUpstreamFetchFor } from "./upstream-fetch-bun.ts";
+import { bunUpstreamFetch } from "./upstream-fetch-bun.ts";
 import type { Platform, RunningServer, ServeOptions, SqliteClient } from "./types.ts";
 
 export const bunPlatform: Platform = {
@@ -36,7 +36,7 @@ export const bunPlatform: Platform = {
 
   sendUnixDatagram,
 
-  upstreamFetch: bunUpstreamFetchFor(process.env),
+  upstreamFetch: bunUpstreamFetch,
 };
 
 /**

@@ -15,14 +15,3 @@ export const bunUpstreamFetch: UpstreamFetch = (url, init) =>
     decompress: false,
     tls: { rejectUnauthorized: !init.insecure, ...(init.caPem ? { ca: [...rootCertificates, init.caPem] } : {}) },
   });
-
-const PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"];
-
-/**
- * The native client, unless the environment names an HTTP proxy. Bun's fetch sends through
- * $HTTP_PROXY/$HTTPS_PROXY (and `proxy: ""` does not turn that off), undici's Agent never
- * does: blob bodies would take another path than manifests and tokens. Then undici does all.
- */
-export function bunUpstreamFetchFor(env: Record<string, string | undefined>): UpstreamFetch | undefined {
-  return PROXY_VARIABLES.some((name) => env[name]) ? undefined : bunUpstreamFetch;
-}
