@@ -44,7 +44,7 @@ export async function nativeGet(fetchFn: UpstreamFetch, url: URL, init: NativeSe
   try {
     res = await fetchFn(url, { headers: init.headers, signal: controller.signal, insecure: init.insecure, caPem: init.caPem });
   } catch (err) {
-    if (timedOut) throw new UpstreamError(init.upstream, "timeout", `no response headers within ${seconds(limit)} (connect_timeout + timeout)`, { cause: err });
+    if (timedOut) throw new UpstreamError(init.upstream, "timeout", `no response headers within ${seconds(limit)}`, { cause: err });
     throw err;
   } finally {
     clearTimeout(timer);
