@@ -2,7 +2,6 @@
 import { Database } from "bun:sqlite";
 import { sendUnixDatagram } from "./unix-datagram-bun.ts";
 import { silentFailure } from "./silent-stream.ts";
-import { bunUpstreamFetch } from "./upstream-fetch-bun.ts";
 import type { Platform, RunningServer, ServeOptions, SqliteClient } from "./types.ts";
 
 export const bunPlatform: Platform = {
@@ -35,8 +34,6 @@ export const bunPlatform: Platform = {
   },
 
   sendUnixDatagram,
-
-  upstreamFetch: bunUpstreamFetch,
 };
 
 /**

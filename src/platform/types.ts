@@ -45,9 +45,6 @@ export interface RunningServer {
   stop(force: boolean): Promise<void>;
 }
 
-/** One GET with the runtime's native HTTP client: redirects not followed, bytes not decompressed. */
-export type UpstreamFetch = (url: URL, init: { headers: Record<string, string>; signal: AbortSignal; insecure: boolean; caPem?: string }) => Promise<Response>;
-
 export interface Platform {
   /** "bun" or "deno", for the version line and logs only; never branch on it. */
   readonly runtime: string;
@@ -63,6 +60,4 @@ export interface Platform {
    *  the client's connection is cut and nothing is printed: the failure is the caller's to log,
    *  and every line regcache writes is JSON. */
   streamBody(stream: ReadableStream<Uint8Array> | null): BodyInit | null;
-  /** The native client for blob bodies from an upstream's own origin (issue 16); absent: undici does it. */
-  upstreamFetch?: UpstreamFetch;
 }

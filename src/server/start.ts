@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { BlobStore } from "../blobstore/store.ts";
 import { ConfigError } from "../config/load.ts";
-import type { ResolvedConfig, UpstreamSettings } from "../config/resolve.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
 import type { Config } from "../config/schema.ts";
 import { openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
@@ -15,7 +15,6 @@ import { createOperator } from "../status/create.ts"; // operator (issue 15)
 import { mirrorOpenGauge } from "../cache/service.ts";
 import { ScrubRuns } from "../scrub/runs.ts";
 import { buildServices } from "./services.ts";
-import { createUpstreamClient } from "../upstream/index.ts";
 
 export interface Running {
   port: number;
@@ -37,10 +36,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const database = openDatabase(platform.openSqlite(store.paths.database));
   // One scrub at a time, whatever reloads happen while it runs.
   const scrubRuns = new ScrubRuns();
-  // Blob bodies from each upstream's own origin through the runtime's native client, where it has one (issue 16).
-  const nativeFetch = platform.upstreamFetch;
-  const createClient = nativeFetch ? (settings: UpstreamSettings) => createUpstreamClient({ ...settings, nativeFetch }) : undefined;
-  let services = buildServices({ resolved, store, db: database.db, log, now, scrubRuns, createClient });
+  let services = buildServices({ resolved, store, db: database.db, log, now, scrubRuns });
   services.prefetcher.start();
   services.scrub.start();
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
@@ -72,7 +68,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
     if (c.storage.path !== config.storage.path) throw new ConfigError(`${label}: storage.path: changing it needs a restart; the running server keeps ${config.storage.path}`);
     if (c.server.log_level !== config.server.log_level) log.warn("server.log_level changes need a restart; keeping the running level", { running: config.server.log_level, configured: c.server.log_level });
     const old = services;
-    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, scrubRuns, createClient });
+    const fresh = buildServices({ resolved: next, store, db: database.db, log, now, metrics: old.metrics, scrubRuns });
     services = fresh;
     config = c;
     fresh.prefetcher.start();

@@ -9,10 +9,8 @@ import { UpstreamError } from "./errors.ts";
 import { nextLink } from "./link-header.ts";
 import { contentLength, parseTags, readSmall } from "./responses.ts";
 import { Session } from "./session.ts";
-import { NativeBody } from "./native-fetch.ts";
 import { Transport, type UpstreamResponse } from "./transport.ts";
 
-import type { UpstreamFetch } from "../platform/types.ts";
 import type { UpstreamSettings } from "../config/resolve.ts";
 
 export { MANIFEST_LIMIT } from "./responses.ts";
@@ -24,8 +22,6 @@ export type UpstreamClientOptions = Omit<UpstreamSettings, "redirectAllow"> & {
   /** Origins ("http://10.0.0.5:9000") that redirects and token realms may lead to although they
    *  are loopback, link-local or private; the upstream's own origin always may. Default: none. */
   redirectAllow?: string[];
-  /** The runtime's native client for blob bodies from the upstream's own origin (Platform.upstreamFetch). */
-  nativeFetch?: UpstreamFetch;
 };
 
 export interface ManifestResult {
@@ -100,8 +96,6 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     headersTimeoutMs: opts.headersTimeoutMs,
     bodyTimeoutMs: opts.bodyTimeoutMs ?? opts.headersTimeoutMs,
     trustedOrigins: [base.origin, ...(opts.redirectAllow ?? [])],
-    ownOrigin: base.origin,
-    nativeFetch: opts.nativeFetch,
   });
   const creds = opts.username !== undefined ? { username: opts.username, password: opts.password ?? "" } : undefined;
   const session = new Session(transport, new Authenticator(transport, creds));
@@ -131,14 +125,13 @@ export function createUpstreamClient(opts: UpstreamClientOptions): UpstreamClien
     },
 
     async blob(repo, digest) {
-      const res = await session.send(urlOf(`/v2/${repo}/blobs/${digest}`), repo, { method: "GET", stream: true });
+      const res = await session.send(urlOf(`/v2/${repo}/blobs/${digest}`), repo, { method: "GET" });
       if (res.status !== 200) {
         // We sent no Range; a 206 or 204 would hand us the wrong bytes.
         await discard(res.body);
         throw invalid(`HTTP ${res.status} for a blob`);
       }
-      const mapError = (err: unknown) => transport.wrap(err);
-      const { body, abort } = res.body instanceof NativeBody ? res.body.toWeb(mapError) : toWebStream(res.body, mapError);
+      const { body, abort } = toWebStream(res.body, (err) => transport.wrap(err));
       return { size: contentLength(res), body, abort };
     },
 

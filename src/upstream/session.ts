@@ -13,8 +13,6 @@ export interface SessionInit {
   headers?: Record<string, string>;
   /** Return a 404 instead of throwing (the referrers API uses 404 for "not supported"). */
   allow404?: boolean;
-  /** A blob body (see SendInit.stream). */
-  stream?: boolean;
 }
 
 /** The pull scope for a repository, as the docker token spec spells it. */
@@ -31,7 +29,7 @@ export class Session {
   /** A 2xx response (or an allowed 404); anything else throws an UpstreamError. */
   async send(url: URL, repo: string, init: SessionInit): Promise<UpstreamResponse> {
     const scope = pullScope(repo);
-    const base = { method: init.method, headers: init.headers, stream: init.stream };
+    const base = { method: init.method, headers: init.headers };
     let authorization = this.auth.headerFor(scope);
     let res = await this.transport.send(url, { ...base, authorization });
 

@@ -10,8 +10,6 @@ import { rootCertificates } from "node:tls";
 import { Agent, request } from "undici-client";
 import { discard, readCapped, type SourceBody } from "./body.ts";
 import { DestinationGuard } from "./destination-guard.ts";
-import { nativeGet } from "./native-fetch.ts";
-import type { UpstreamFetch } from "../platform/types.ts";
 import { toUpstreamError, UpstreamError, type Timeouts } from "./errors.ts";
 import { RateLimitGate } from "./retry-after.ts";
 import { rateLimitedError, statusError } from "./status-error.ts";
@@ -22,10 +20,6 @@ export interface TransportOptions extends Timeouts {
   caPem?: string;
   /** Origins that may be internal addresses: the upstream's own URL and its redirect_allow. */
   trustedOrigins: string[];
-  /** The upstream's own origin: the only one whose blob bodies may use `nativeFetch`. */
-  ownOrigin?: string;
-  /** The runtime's native client for blob bodies (Platform.upstreamFetch); absent: undici for all. */
-  nativeFetch?: UpstreamFetch;
 }
 
 export interface UpstreamResponse {
@@ -42,8 +36,6 @@ export interface SendInit {
   headers?: Record<string, string>;
   /** Sent to the first origin only; dropped for good once a redirect leaves it. */
   authorization?: string;
-  /** A blob body is wanted (streamed, large): the upstream's own origin may serve it natively. */
-  stream?: boolean;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -93,40 +85,29 @@ export class Transport {
       this.#guard.checkUrl(url);
       const headers: Record<string, string> = { "user-agent": "regcache", ...init.headers };
       if (authorization) headers.authorization = authorization;
-      const res = await this.#hop(url, method, headers, init.stream === true);
-      const location = res.header("location");
-      if (!REDIRECTS.has(res.status) || !location) return res;
+      let res: Awaited<ReturnType<typeof request>>;
+      try {
+        res = await request(url, { method, headers, dispatcher: this.#agent });
+      } catch (err) {
+        throw this.wrap(err);
+      }
+      const header = (name: string): string | undefined => {
+        const v = res.headers[name.toLowerCase()];
+        return Array.isArray(v) ? v.join(", ") : v;
+      };
+      const location = header("location");
+      if (!REDIRECTS.has(res.statusCode) || !location) {
+        return { status: res.statusCode, header, body: res.body, url };
+      }
       await discard(res.body);
       const next = new URL(location, url);
       // Credentials for the registry must not reach a CDN (or anyone else the
       // registry points at): blob URLs are pre-signed and need none.
       if (next.origin !== url.origin) authorization = undefined;
-      if (res.status === 303 && method !== "HEAD") method = "GET";
+      if (res.statusCode === 303 && method !== "HEAD") method = "GET";
       url = next;
     }
     throw new UpstreamError(this.opts.name, "invalid-response", `more than ${MAX_REDIRECTS} redirects`);
-  }
-
-  /** One request, no redirects followed. A blob GET from the upstream's own origin goes
-   *  through the native client when there is one; everything else through undici's Agent,
-   *  whose connector checks every peer address. */
-  async #hop(url: URL, method: SendInit["method"], headers: Record<string, string>, stream: boolean): Promise<UpstreamResponse> {
-    const native = this.opts.nativeFetch;
-    try {
-      if (native && stream && method === "GET" && url.origin === this.opts.ownOrigin) {
-        const { insecure, caPem, name } = this.opts;
-        const res = await nativeGet(native, url, { upstream: name, headers, insecure, caPem, timeouts: this.opts });
-        return { status: res.status, header: (n) => res.headers.get(n) ?? undefined, body: res.body, url };
-      }
-      const res = await request(url, { method, headers, dispatcher: this.#agent });
-      const header = (name: string): string | undefined => {
-        const v = res.headers[name.toLowerCase()];
-        return Array.isArray(v) ? v.join(", ") : v;
-      };
-      return { status: res.statusCode, header, body: res.body, url };
-    } catch (err) {
-      throw this.wrap(err);
-    }
   }
 
   /** Turns a non-2xx response into its UpstreamError (and remembers a 429's Retry-After). */
