@@ -53,6 +53,8 @@ export interface Lifecycle {
   gcRun(id: string): GcRun | undefined;
   /** Runs a GC to the end (schedule, tests). */
   gc(options: { dryRun: boolean; trigger: GcTrigger }): Promise<GcRun>;
+  /** The running byte account, for the status page (no walk of the store). */
+  diskUse(): { usedBytes: number; freeBytes: number; filesystemBytes: number; maxSizeBytes: number };
   stop(): Promise<void>;
 }
 
@@ -213,6 +215,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     startGc: (options) => startGc(options).run,
     gcRun: (id) => runs.get(id),
     gc: (options) => startGc(options).done,
+    diskUse: () => ({ usedBytes: usage.used, freeBytes: Math.max(0, usage.free), filesystemBytes: usage.fsBytes, maxSizeBytes: limits().maxBytes }),
     async stop() {
       // A collection in progress ends at its next page boundary, before the database closes.
       stopping = true;

@@ -63,7 +63,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   // The status page shows each mirror's circuit as the cache's gauge has it (kept across reloads).
   const mirrorOpen = mirrorOpenGauge(services.metrics);
   const mirrorSkipped = (upstream: string, mirror: string) => mirrorOpen.get({ upstream, mirror }) === 1;
-  const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: services.adminGate, mirrorSkipped }); // operator (issue 15)
+  const operator = createOperator({ config, db: database.db, tmpDir: store.paths.tmp, version: VERSION, adminGate: services.adminGate, mirrorSkipped, disk: () => lifecycle.diskUse() }); // operator (issue 15)
   // The app reads the services through `services` at each request, so a reload swaps them
   // for new requests while those in flight keep the repositories they already resolved.
   const app = createApp({

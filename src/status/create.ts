@@ -3,7 +3,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Db } from "../db/client.ts";
 import { pingDatabase } from "../db/queries/status.ts";
-import { liveStatusSource } from "./live-source.ts";
+import { liveStatusSource, type LiveSourceOptions } from "./live-source.ts";
 import type { OperatorSurface } from "./operator.ts";
 import { createReadiness, type Readiness } from "./readiness.ts";
 import { StatusRecorder } from "./recorder.ts";
@@ -20,6 +20,8 @@ export interface OperatorOptions {
   mirrorSkipped?: (upstream: string, mirrorUrl: string) => boolean;
   /** The admin API's access rule; used unless server.status_public. */
   adminGate: Gate;
+  /** The store's running byte account (the disk lifecycle's). */
+  disk: LiveSourceOptions["disk"];
 }
 
 export function createOperator(o: OperatorOptions): OperatorSurface & { readiness: Readiness; reconfigure(config: Config, adminGate: Gate): void } {
@@ -27,9 +29,7 @@ export function createOperator(o: OperatorOptions): OperatorSurface & { readines
   const recorder = new StatusRecorder();
   const readiness = createReadiness({ pingDatabase: () => pingDatabase(o.db), tmpDir: o.tmpDir });
   const configured = (config: Config, adminGate: Gate) => {
-    // storage.max_size is not in the config yet; when a quota lands, the bar is drawn against it.
-    const maxSize = (config.storage as { max_size?: number }).max_size;
-    const source = liveStatusSource({ db: o.db, recorder, upstreams: config.upstream, storagePath: config.storage.path, maxSize, mirrorSkipped: o.mirrorSkipped });
+    const source = liveStatusSource({ db: o.db, recorder, upstreams: config.upstream, disk: o.disk, mirrorSkipped: o.mirrorSkipped });
     return {
       config,
       names: new Set(config.upstream.map((u) => u.name)),

@@ -1,8 +1,8 @@
-// The StatusSource of a running server: traffic from the recorder, disk from a
-// walk of storage.path, images, queue and policies from SQLite (read-only).
+// The StatusSource of a running server: traffic from the recorder, disk from the
+// lifecycle's byte account, images, queue and policies from SQLite (read-only).
 import type { Db } from "../db/client.ts";
 import { imagesWithCompleteness, policyRows, prefetchQueueCounts } from "../db/queries/status.ts";
-import { diskUsage } from "./disk.ts";
+import { diskUseOf, type DiskUse } from "./disk.ts";
 import { hitRatio } from "./hit-ratio.ts";
 import { MINUTES_PER_DAY } from "./minute-series.ts";
 import type { StatusRecorder } from "./recorder.ts";
@@ -17,9 +17,8 @@ export interface LiveSourceOptions {
   upstreams: readonly { name: string; url: string; mirrors?: readonly { url: string }[] }[];
   /** Is this mirror of this upstream skipped right now (its circuit open)? */
   mirrorSkipped?: (upstream: string, mirrorUrl: string) => boolean;
-  storagePath: string;
-  /** storage.max_size in bytes, when the config has it. */
-  maxSize?: number;
+  /** The store's running byte account (lifecycle's diskUse). */
+  disk: () => Parameters<typeof diskUseOf>[0];
 }
 
 /** The origin only: a URL with user:password@ in it must not print them. */
@@ -32,7 +31,7 @@ function originOf(url: string): string {
 }
 
 export function liveStatusSource(o: LiveSourceOptions): StatusSource {
-  const disk = diskUsage(o.storagePath, o.maxSize);
+  const disk = async (): Promise<DiskUse> => diskUseOf(o.disk());
   return {
     upstreams(now) {
       return o.upstreams.map((u): UpstreamHealth => {

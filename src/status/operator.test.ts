@@ -25,12 +25,15 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The byte account the page reads (the disk lifecycle's in a running server). */
+let account = { usedBytes: 3_000, freeBytes: 50_000, filesystemBytes: 100_000, maxSizeBytes: 0 };
+
 function operator(serverToml = "", token?: string) {
   const config = parseConfigText(
     `[server]\n${serverToml}\n[storage]\npath = ${JSON.stringify(dir)}\n[[upstream]]\nname = "up"\nurl = "https://user:hunter2@registry.example"\n`,
     "test.toml",
   );
-  return createOperator({ config, db: database.db, tmpDir: dir, version: "test", adminGate: adminAccess({ token, trustedProxies: [] }) });
+  return createOperator({ config, db: database.db, tmpDir: dir, version: "test", adminGate: adminAccess({ token, trustedProxies: [] }), disk: () => account });
 }
 
 const page = (o: ReturnType<typeof operator>, client = LOOPBACK, headers: Record<string, string> = {}, query = "") =>
@@ -58,6 +61,14 @@ describe("status page access", () => {
 });
 
 describe("status page content", () => {
+  it("draws the disk bar from the lifecycle's byte account, against storage.max_size when there is one", async () => {
+    account = { usedBytes: 3_000, freeBytes: 50_000, filesystemBytes: 100_000, maxSizeBytes: 0 };
+    const o = operator();
+    expect(await (await page(o)).text()).toContain(`data-used="3000" data-limit="100000"`);
+    account = { usedBytes: 4_000, freeBytes: 49_000, filesystemBytes: 100_000, maxSizeBytes: 8_000 };
+    expect(await (await page(o)).text()).toContain(`data-used="4000" data-limit="8000"`);
+  });
+
   it("escapes what clients chose, and shows no credential of the config", async () => {
     const o = operator();
     o.onRequest({ time: Date.now(), method: "GET", path: `/v2/up/<img src=x onerror=alert(1)>/manifests/"x"`, status: 503, requestId: "r1", upstreamFailure: "refused" });
@@ -128,7 +139,7 @@ describe("mirrors on the status page", () => {
       `[storage]\npath = ${JSON.stringify(dir)}\n[[upstream]]\nname = "up"\nurl = "https://registry.example"\nmirrors = [{ url = "https://hub1.example:5000" }, { url = "https://hub2.example" }]\n`,
       "test.toml",
     );
-    const o = createOperator({ config, db: database.db, tmpDir: dir, version: "test", adminGate: adminAccess({ trustedProxies: [] }), mirrorSkipped: (_u, m) => m === "https://hub1.example:5000" });
+    const o = createOperator({ config, db: database.db, tmpDir: dir, version: "test", adminGate: adminAccess({ trustedProxies: [] }), mirrorSkipped: (_u, m) => m === "https://hub1.example:5000", disk: () => account });
     const json = (await (await page(o, LOOPBACK, {}, "?format=json")).json()) as { upstreams: { mirrors: unknown }[] };
     expect(json.upstreams[0]!.mirrors).toEqual([
       { origin: "https://hub1.example:5000", skipped: true },
