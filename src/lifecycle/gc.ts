@@ -39,7 +39,8 @@ export async function collectGarbage(ctx: LifecycleContext, options: { graceMs: 
       () => {
         page = unreferencedBlobs(ctx.db, before, after, PAGE);
         for (const row of page) {
-          if (ctx.leases.held(row.digest)) {
+          // Leased, or a client was told it exists within the grace (a push about to reference it).
+          if (ctx.leases.held(row.digest) || ctx.leases.askedSince(row.digest, before)) {
             progress.leased++;
             continue;
           }

@@ -14,6 +14,8 @@
 export class Leases {
   private readonly counts = new Map<string, number>();
   private readonly holds = new Map<string, number>();
+  /** When a client was last told that a blob exists (insertion order = oldest first). */
+  private readonly asked = new Map<string, number>();
 
   /** Leases `digest` until the returned function is called (once). */
   acquire(digest: string): () => void {
@@ -33,6 +35,30 @@ export class Leases {
     this.holds.set(digest, now + ms);
     // Bounded: expired holds go once the map grows, not on every call.
     if (this.holds.size > 50_000) for (const [d, until] of this.holds) if (until <= now) this.holds.delete(d);
+  }
+
+  /**
+   * A client was just told that `digest` exists (a blob HEAD or GET answered from the store). A
+   * push does this before its manifest PUT and skips uploading what exists; the PUT may come
+   * minutes later, after the rest of the layers. GC treats the blob as young for its grace
+   * period from now, as if it had just been uploaded. In memory only: reads never write.
+   */
+  markAsked(digest: string, now: number = Date.now()): void {
+    this.asked.delete(digest); // re-inserted at the end: the map stays ordered by time
+    this.asked.set(digest, now);
+    if (this.asked.size > MAX_ASKED) {
+      let drop = this.asked.size - MAX_ASKED / 2;
+      for (const d of this.asked.keys()) {
+        if (drop-- <= 0) break;
+        this.asked.delete(d);
+      }
+    }
+  }
+
+  /** Was a client told that `digest` exists at or after `since`? */
+  askedSince(digest: string, since: number): boolean {
+    const at = this.asked.get(digest);
+    return at !== undefined && at >= since;
   }
 
   /** Digests leased now (`regcache du` shows it; tests wait for 0). */
@@ -62,6 +88,9 @@ export const SERVED_HOLD_MS = 3_000;
 
 /** The part of a hold that eviction respects even when nothing else is left: lookup to open. */
 export const FIRM_HOLD_MS = 500;
+
+/** Blobs remembered as asked for; past this the oldest half is forgotten (a GC then judges them by their row's age alone). */
+const MAX_ASKED = 100_000;
 
 /** The process's one registry: downloads, uploads and the HTTP layer share it across reloads. */
 export const leases = new Leases();

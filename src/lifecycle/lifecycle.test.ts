@@ -228,6 +228,25 @@ describe("garbage collection", () => {
     expect(k.metrics.render()).toMatch(/regcache_gc_freed_bytes_total 1000/);
   });
 
+  test("a blob a client was told exists (a pusher's HEAD) survives GC for the grace period from then", async () => {
+    const k = await makeKit(`gc_grace = "1h"`);
+    await k.lifecycle.start();
+    const asked = k.blob(new Uint8Array(randomBytes(1000)), "myorg/app");
+    const notAsked = k.blob(new Uint8Array(randomBytes(1000)), "myorg/app");
+    k.clock.now += 2 * 3_600_000;
+    // Both rows are past the grace; one was HEADed just now, before the pusher's manifest PUT.
+    leases.markAsked(asked, k.clock.now - 1_000);
+    const run = await k.lifecycle.gc({ dryRun: false, trigger: "admin" });
+    expect(run.progress).toMatchObject({ deleted: 1, leased: 1 });
+    expect(existsSync(k.store.path(asked))).toBe(true);
+    expect(existsSync(k.store.path(notAsked))).toBe(false);
+    // Once the grace has passed since the HEAD, it goes like any other garbage.
+    k.clock.now += 3_600_000;
+    const later = await k.lifecycle.gc({ dryRun: false, trigger: "admin" });
+    expect(later.progress).toMatchObject({ deleted: 1 });
+    expect(existsSync(k.store.path(asked))).toBe(false);
+  });
+
   test("unused_after evicts cached images not pulled for that long, even below any quota", async () => {
     const k = await makeKit(`unused_after = "7d"`);
     await k.lifecycle.start();

@@ -37,6 +37,8 @@ export async function getBlob(deps: AppDeps, c: Context<Env>, repo: Repository, 
     // The runtime opens the file after this returns; GC and eviction leave it alone meanwhile
     // (lifecycle/leases.ts: once open, an unlinked file still reads to the end).
     leases.hold(out.digest, SERVED_HOLD_MS);
+    // A pusher's HEAD that finds the blob skips its upload: GC keeps it for the grace period.
+    leases.markAsked(out.digest);
     return markCache(c, fileResponse(deps.platform, request, out), out.cache);
   }
   // A cold blob of a cached repository, streamed while it downloads.
