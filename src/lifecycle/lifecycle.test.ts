@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { BlobStore } from "../blobstore/store.ts";
 import { StorageFull } from "../blobstore/errors.ts";
 import { parseConfigText } from "../config/load.ts";
@@ -50,7 +50,7 @@ afterEach(async () => {
   kit = undefined;
 });
 
-async function makeKit(storageToml = "", extraToml = ""): Promise<Kit> {
+async function makeKit(storageToml = "", extraToml = "", classifyEveryMs?: number): Promise<Kit> {
   const dir = mkdtempSync(join(tmpdir(), "regcache-lifecycle-"));
   const config = parseConfigText(`[storage]\npath = ${JSON.stringify(dir)}\ngc_schedule = ""\n${storageToml}\n[[upstream]]\nname = "up"\nurl = "https://up.invalid"\n${extraToml}`, "test.toml");
   const store = new BlobStore(dir);
@@ -61,7 +61,7 @@ async function makeKit(storageToml = "", extraToml = ""): Promise<Kit> {
   const log = createLogger("debug", (line) => logs.push(JSON.parse(line)));
   const clock = { now: 1_000_000_000_000 };
   const metrics = new Metrics();
-  const lifecycle = createLifecycle({ config, db, store, log, metrics, now: () => clock.now });
+  const lifecycle = createLifecycle({ config, db, store, log, metrics, now: () => clock.now, classifyEveryMs });
   const blob = (bytes: Uint8Array, repository?: string) => {
     const digest = sha(bytes);
     const path = store.path(digest);
@@ -123,6 +123,28 @@ describe("eviction", () => {
     const line = k.logs.find((l) => l.msg === "evicted cached images")!;
     expect(line).toMatchObject({ reason: "quota", images: [`up/b@${b.digest}`] });
     expect(k.metrics.render()).toMatch(/regcache_evictions_total\{reason="quota"\} 1/);
+  });
+
+  test("the pinned and evictable gauges follow an eviction without a du", async () => {
+    const k = await makeKit(`max_size = "100KiB"\nlow_water = "90%"`, `[[prefetch.image]]\nref = "up/p:1"\nschedule = "0 3 * * *"\n`, 0);
+    k.image("up/a", "1", 4); // 16 KiB each
+    k.clock.now += 1000;
+    k.image("up/b", "1", 4);
+    k.clock.now += 1000;
+    k.image("up/p", "1", 4); // prefetch-listed: pinned
+    await k.lifecycle.start();
+    const gauge = (cls: string) => Number(new RegExp(`regcache_store_bytes\\{class="${cls}"\\} (\\d+)`).exec(k.metrics.render())?.[1]);
+    expect(gauge("evictable")).toBe(32 * KIB);
+    expect(gauge("pinned")).toBe(16 * KIB);
+    // 56 KiB more: up/a (least recently pulled) goes.
+    const pending = k.store.pending(sha(new Uint8Array(56 * KIB)));
+    await pending.append(new Blob([new Uint8Array(56 * KIB)]).stream(), 56 * KIB);
+    pending.verify();
+    await pending.commit();
+    expect(k.logs.some((l) => l.msg === "evicted cached images")).toBe(true);
+    // The refresh runs in a later turn, on its own.
+    await vi.waitFor(() => expect(gauge("evictable")).toBe(16 * KIB));
+    expect(gauge("pinned")).toBe(16 * KIB);
   });
 
   test("never evicts local, immutable, prefetch-listed (tag, pattern, digest) or leased images; refuses the write when only they are left", async () => {
