@@ -22,6 +22,9 @@ import { Metrics } from "../telemetry/metrics.ts";
 import { FIRM_HOLD_MS, leases, SERVED_HOLD_MS } from "./leases.ts";
 import { createLifecycle, type Lifecycle } from "./service.ts";
 import { StoreUsage } from "./usage.ts";
+import { storeClasses } from "./classes.ts";
+import { computePins } from "./pins.ts";
+import { allowAllTags } from "../repository/guard.ts";
 import { UploadFiles } from "../blobstore/uploads.ts";
 
 const sha = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -222,6 +225,34 @@ describe("eviction of an index", () => {
     expect(k.manifests()).not.toContain(old);
     for (const d of [a.blob, b.blob]) expect(existsSync(k.store.path(d))).toBe(false);
     expect(existsSync(k.store.path(shared.blob))).toBe(true);
+  });
+});
+
+describe("store classes for the gauges", () => {
+  test("the paged background pass gives du's pinned and evictable bytes: indexes, shared blobs, local and unreferenced content", async () => {
+    const k = await makeKit("", `[[prefetch.image]]\nref = "up/p:1"\nschedule = "0 3 * * *"\n`);
+    const db = k.database.db;
+    const repositoryId = ensureRepository(db, "up/multi");
+    const childBlob = k.blob(new Uint8Array(randomBytes(3 * KIB)), "up/multi");
+    const content = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, layers: [childBlob] }));
+    insertManifest(db, { repositoryId, digest: sha(content), mediaType: "application/vnd.oci.image.manifest.v1+json", content, refs: [{ kind: "blob", digest: childBlob, size: 3 * KIB, mediaType: "x" }] }, k.clock.now);
+    const indexContent = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, manifests: [sha(content)] }));
+    const indexId = insertManifest(db, { repositoryId, digest: sha(indexContent), mediaType: "application/vnd.oci.image.index.v1+json", content: indexContent, refs: [{ kind: "manifest", digest: sha(content), size: 1, mediaType: "x" }] }, k.clock.now);
+    upsertTag(db, repositoryId, "1", indexId, k.clock.now, k.clock.now);
+    const shared = k.blob(new Uint8Array(randomBytes(5 * KIB)), "up/a");
+    k.image("up/a", "1", [shared]); // evictable, but its blob is also the pinned image's
+    k.image("up/p", "1", [shared, k.blob(new Uint8Array(randomBytes(7 * KIB)), "up/p")]); // prefetch-listed
+    k.image("up/b", "1", 2, 2 * KIB); // evictable
+    k.image("myorg/app", "1", 1, 11 * KIB); // local: pinned
+    k.blob(new Uint8Array(randomBytes(13 * KIB)), "up/a"); // unreferenced
+    await k.lifecycle.start();
+    const du = k.lifecycle.report().store;
+    expect(du).toMatchObject({ pinned_bytes: (5 + 7 + 11) * KIB, evictable_bytes: (3 + 2 * 2) * KIB });
+    const pins = computePins(db, { guard: allowAllTags, prefetch: [{ ref: "up/p:1", tags: "" }], upstreams: ["up"] });
+    let turns = 0;
+    const classes = await storeClasses(db, pins, async () => void turns++);
+    expect(classes).toEqual({ pinned: du.pinned_bytes, evictable: du.evictable_bytes });
+    expect(turns).toBeGreaterThan(0);
   });
 });
 
