@@ -51,9 +51,10 @@ export function checkpoint(db: Db): { frames: number; checkpointed: number } {
 
 /**
  * Runs `work` with auto-checkpoint off; `work` calls `committed()` after each of
- * its transactions (when the loop may take a turn), and every `every` commits a
- * checkpoint runs in a turn of its own. At the end, also on error, the setting
- * comes back and a last checkpoint runs, so the WAL never keeps what a run wrote.
+ * its transactions, at the start of a turn (it has just yielded), and every
+ * `every` commits a checkpoint runs there, with a yield after it: a turn of its
+ * own. At the end, also on error, the setting comes back and a last checkpoint
+ * runs, so the WAL never keeps what a run wrote.
  */
 export async function withCheckpointsEvery<T>(db: Db, every: number, nextTurn: () => Promise<unknown>, work: (committed: () => Promise<void>) => Promise<T>): Promise<T> {
   const release = pauseAutoCheckpoint(db);
@@ -61,8 +62,8 @@ export async function withCheckpointsEvery<T>(db: Db, every: number, nextTurn: (
   try {
     return await work(async () => {
       if (++commits % every !== 0) return;
-      await nextTurn();
       checkpoint(db);
+      await nextTurn();
     });
   } finally {
     release();

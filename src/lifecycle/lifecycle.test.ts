@@ -279,6 +279,8 @@ describe("garbage collection", () => {
     expect(k.blobRows()).not.toContain(old);
     for (const d of [oldLeased, young, ...image.blobs]) expect(existsSync(k.store.path(d))).toBe(true);
     expect(k.metrics.render()).toMatch(/regcache_gc_freed_bytes_total 1000/);
+    // The run held SQLite's auto-checkpoint off (db/wal.ts) and gave it back.
+    expect(k.database.client.prepare("PRAGMA wal_autocheckpoint").get()).toEqual({ wal_autocheckpoint: 1000 });
   });
 
   test("unused_after evicts cached images not pulled for that long, even below any quota", async () => {
