@@ -202,7 +202,10 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   // between them: the one-turn pass of `du` is 300 ms and more on a big store), at most once
   // per classifyEveryMs; changes in between are taken by the pass already planned.
   let classifying: Promise<void> | undefined;
+  // A change while a pass reads may come after the page that would have seen it: one more pass.
+  let changedWhileClassifying = false;
   const classifySoon = () => {
+    if (classifying) changedWhileClassifying = true;
     if (classifyTimer || classifying || stopping || !started) return;
     const wait = Math.max(0, lastClassified + classifyEveryMs - performance.now());
     classifyTimer = setTimeout(() => {
@@ -221,7 +224,13 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         .catch((e) => {
           if (!stopping) log.warn("storage classification failed", { error: String(e) });
         })
-        .finally(() => (classifying = undefined));
+        .finally(() => {
+          classifying = undefined;
+          if (changedWhileClassifying) {
+            changedWhileClassifying = false;
+            classifySoon();
+          }
+        });
     }, wait);
     // A planned refresh does not keep a stopping process alive.
     classifyTimer.unref?.();
