@@ -130,6 +130,7 @@ async function inProcess(dir: string, manifests: number, per: number): Promise<P
     now: Date.now,
     pins: () => computePins(database.db, { guard: { decide: () => ({ immutable: false }), checkRetag() {}, checkDelete() {} }, prefetch: [], upstreams: ["up"] }),
     flushPulls: () => {},
+    storeChanged: () => {},
   };
   const bytesPerImage = 16 * per;
   const evStarted = performance.now();

@@ -19,4 +19,6 @@ export interface LifecycleContext {
   pins: () => Pins;
   /** Writes buffered pull records, so that eviction chooses by the latest pulls. */
   flushPulls: () => void;
+  /** After an eviction batch or a GC run removed something: the pinned/evictable gauges are due for a refresh. */
+  storeChanged: () => void;
 }

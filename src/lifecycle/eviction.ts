@@ -133,6 +133,7 @@ export async function evictUntil(ctx: LifecycleContext, reason: EvictReason, eno
     ctx.metrics.evictions.inc({ reason }, result.images.length);
     ctx.metrics.evictedBytes.inc({ reason }, result.bytes);
     ctx.log.info("evicted cached images", { reason, count: result.images.length, bytes: result.bytes, images: result.images });
+    ctx.storeChanged();
   }
   return result;
 }

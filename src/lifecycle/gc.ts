@@ -6,12 +6,26 @@
 // re-runs that query, then its files are removed in the same turn
 // (remove-files.ts says why and why the order is crash-safe). Pages are small
 // and the loop yields between them, so pulls and pushes go on meanwhile.
+// SQLite's auto-checkpoint is off during a run, which checkpoints itself every
+// CHECKPOINT_EVERY pages in a turn of its own and once at its end (db/wal.ts):
+// the auto-checkpoint inside a page's commit was the longest turn of a run and
+// made the p99 of the GETs served meanwhile (bench/README.md, disk lifecycle).
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { type BlobRow, deleteBlobRow, unreferencedBlobs } from "../db/queries/lifecycle.ts";
+import { withCheckpointsEvery } from "../db/wal.ts";
 import type { LifecycleContext } from "./context.ts";
 import { removeBlobFiles } from "./remove-files.ts";
 
 const PAGE = 64;
+/** Pages between two checkpoints of a run: 8 pages of 64 deletes are about 2 MiB of WAL on the bench's store. */
+const CHECKPOINT_EVERY = 8;
+
+interface SweepOptions {
+  graceMs: number;
+  dryRun: boolean;
+  onProgress?: (p: GcProgress) => void;
+  stopping?: () => boolean;
+}
 
 export interface GcProgress {
   /** Unreferenced blobs looked at so far. */
@@ -28,9 +42,18 @@ export interface GcProgress {
 const positionOf = (digest: string) => parseInt(digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 9), 16) / 0x1_0000_0000;
 
 /** `stopping`: checked between pages, so a shutdown ends a run at a page boundary (each page is whole). */
-export async function collectGarbage(ctx: LifecycleContext, options: { graceMs: number; dryRun: boolean; onProgress?: (p: GcProgress) => void; stopping?: () => boolean }): Promise<GcProgress> {
-  const before = ctx.now() - options.graceMs;
+export async function collectGarbage(ctx: LifecycleContext, options: SweepOptions): Promise<GcProgress> {
   const progress: GcProgress = { scanned: 0, deleted: 0, bytes: 0, leased: 0, swept: 0 };
+  // A dry run writes nothing: no checkpoints of its own to take.
+  if (options.dryRun) await sweep(ctx, options, progress, async () => {});
+  else await withCheckpointsEvery(ctx.db, CHECKPOINT_EVERY, nextTurn, (committed) => sweep(ctx, options, progress, committed));
+  if (!options.stopping?.()) progress.swept = 1;
+  return progress;
+}
+
+/** The pages of one run; `committed()` after each page's transaction and yield. */
+async function sweep(ctx: LifecycleContext, options: SweepOptions, progress: GcProgress, committed: () => Promise<void>): Promise<void> {
+  const before = ctx.now() - options.graceMs;
   let after = "";
   while (!options.stopping?.()) {
     let page: BlobRow[] = [];
@@ -59,7 +82,6 @@ export async function collectGarbage(ctx: LifecycleContext, options: { graceMs: 
     else progress.bytes += removeBlobFiles(ctx.store, ctx.usage, gone);
     options.onProgress?.({ ...progress });
     await nextTurn();
+    await committed();
   }
-  if (!options.stopping?.()) progress.swept = 1;
-  return progress;
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { BlobStore } from "../blobstore/store.ts";
 import { StorageFull } from "../blobstore/errors.ts";
 import { parseConfigText } from "../config/load.ts";
@@ -22,6 +22,9 @@ import { Metrics } from "../telemetry/metrics.ts";
 import { FIRM_HOLD_MS, leases, SERVED_HOLD_MS } from "./leases.ts";
 import { createLifecycle, type Lifecycle } from "./service.ts";
 import { StoreUsage } from "./usage.ts";
+import { storeClasses } from "./classes.ts";
+import { computePins } from "./pins.ts";
+import { allowAllTags } from "../repository/guard.ts";
 import { UploadFiles } from "../blobstore/uploads.ts";
 
 const sha = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -50,7 +53,7 @@ afterEach(async () => {
   kit = undefined;
 });
 
-async function makeKit(storageToml = "", extraToml = ""): Promise<Kit> {
+async function makeKit(storageToml = "", extraToml = "", classifyEveryMs?: number): Promise<Kit> {
   const dir = mkdtempSync(join(tmpdir(), "regcache-lifecycle-"));
   const config = parseConfigText(`[storage]\npath = ${JSON.stringify(dir)}\ngc_schedule = ""\n${storageToml}\n[[upstream]]\nname = "up"\nurl = "https://up.invalid"\n${extraToml}`, "test.toml");
   const store = new BlobStore(dir);
@@ -61,7 +64,7 @@ async function makeKit(storageToml = "", extraToml = ""): Promise<Kit> {
   const log = createLogger("debug", (line) => logs.push(JSON.parse(line)));
   const clock = { now: 1_000_000_000_000 };
   const metrics = new Metrics();
-  const lifecycle = createLifecycle({ config, db, store, log, metrics, now: () => clock.now });
+  const lifecycle = createLifecycle({ config, db, store, log, metrics, now: () => clock.now, classifyEveryMs });
   const blob = (bytes: Uint8Array, repository?: string) => {
     const digest = sha(bytes);
     const path = store.path(digest);
@@ -123,6 +126,28 @@ describe("eviction", () => {
     const line = k.logs.find((l) => l.msg === "evicted cached images")!;
     expect(line).toMatchObject({ reason: "quota", images: [`up/b@${b.digest}`] });
     expect(k.metrics.render()).toMatch(/regcache_evictions_total\{reason="quota"\} 1/);
+  });
+
+  test("the pinned and evictable gauges follow an eviction without a du", async () => {
+    const k = await makeKit(`max_size = "100KiB"\nlow_water = "90%"`, `[[prefetch.image]]\nref = "up/p:1"\nschedule = "0 3 * * *"\n`, 0);
+    k.image("up/a", "1", 4); // 16 KiB each
+    k.clock.now += 1000;
+    k.image("up/b", "1", 4);
+    k.clock.now += 1000;
+    k.image("up/p", "1", 4); // prefetch-listed: pinned
+    await k.lifecycle.start();
+    const gauge = (cls: string) => Number(new RegExp(`regcache_store_bytes\\{class="${cls}"\\} (\\d+)`).exec(k.metrics.render())?.[1]);
+    expect(gauge("evictable")).toBe(32 * KIB);
+    expect(gauge("pinned")).toBe(16 * KIB);
+    // 56 KiB more: up/a (least recently pulled) goes.
+    const pending = k.store.pending(sha(new Uint8Array(56 * KIB)));
+    await pending.append(new Blob([new Uint8Array(56 * KIB)]).stream(), 56 * KIB);
+    pending.verify();
+    await pending.commit();
+    expect(k.logs.some((l) => l.msg === "evicted cached images")).toBe(true);
+    // The refresh runs in a later turn, on its own.
+    await vi.waitFor(() => expect(gauge("evictable")).toBe(16 * KIB));
+    expect(gauge("pinned")).toBe(16 * KIB);
   });
 
   test("never evicts local, immutable, prefetch-listed (tag, pattern, digest) or leased images; refuses the write when only they are left", async () => {
@@ -203,6 +228,34 @@ describe("eviction of an index", () => {
   });
 });
 
+describe("store classes for the gauges", () => {
+  test("the paged background pass gives du's pinned and evictable bytes: indexes, shared blobs, local and unreferenced content", async () => {
+    const k = await makeKit("", `[[prefetch.image]]\nref = "up/p:1"\nschedule = "0 3 * * *"\n`);
+    const db = k.database.db;
+    const repositoryId = ensureRepository(db, "up/multi");
+    const childBlob = k.blob(new Uint8Array(randomBytes(3 * KIB)), "up/multi");
+    const content = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, layers: [childBlob] }));
+    insertManifest(db, { repositoryId, digest: sha(content), mediaType: "application/vnd.oci.image.manifest.v1+json", content, refs: [{ kind: "blob", digest: childBlob, size: 3 * KIB, mediaType: "x" }] }, k.clock.now);
+    const indexContent = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, manifests: [sha(content)] }));
+    const indexId = insertManifest(db, { repositoryId, digest: sha(indexContent), mediaType: "application/vnd.oci.image.index.v1+json", content: indexContent, refs: [{ kind: "manifest", digest: sha(content), size: 1, mediaType: "x" }] }, k.clock.now);
+    upsertTag(db, repositoryId, "1", indexId, k.clock.now, k.clock.now);
+    const shared = k.blob(new Uint8Array(randomBytes(5 * KIB)), "up/a");
+    k.image("up/a", "1", [shared]); // evictable, but its blob is also the pinned image's
+    k.image("up/p", "1", [shared, k.blob(new Uint8Array(randomBytes(7 * KIB)), "up/p")]); // prefetch-listed
+    k.image("up/b", "1", 2, 2 * KIB); // evictable
+    k.image("myorg/app", "1", 1, 11 * KIB); // local: pinned
+    k.blob(new Uint8Array(randomBytes(13 * KIB)), "up/a"); // unreferenced
+    await k.lifecycle.start();
+    const du = k.lifecycle.report().store;
+    expect(du).toMatchObject({ pinned_bytes: (5 + 7 + 11) * KIB, evictable_bytes: (3 + 2 * 2) * KIB });
+    const pins = computePins(db, { guard: allowAllTags, prefetch: [{ ref: "up/p:1", tags: "" }], upstreams: ["up"] });
+    let turns = 0;
+    const classes = await storeClasses(db, pins, async () => void turns++);
+    expect(classes).toEqual({ pinned: du.pinned_bytes, evictable: du.evictable_bytes });
+    expect(turns).toBeGreaterThan(0);
+  });
+});
+
 describe("garbage collection", () => {
   test("removes unreferenced blobs past the grace period, keeps young, referenced and leased ones", async () => {
     const k = await makeKit(`gc_grace = "1h"`);
@@ -226,6 +279,8 @@ describe("garbage collection", () => {
     expect(k.blobRows()).not.toContain(old);
     for (const d of [oldLeased, young, ...image.blobs]) expect(existsSync(k.store.path(d))).toBe(true);
     expect(k.metrics.render()).toMatch(/regcache_gc_freed_bytes_total 1000/);
+    // The run held SQLite's auto-checkpoint off (db/wal.ts) and gave it back.
+    expect(k.database.client.prepare("PRAGMA wal_autocheckpoint").get()).toEqual({ wal_autocheckpoint: 1000 });
   });
 
   test("a blob a client was told exists (a pusher's HEAD) survives GC for the grace period from then", async () => {

@@ -1,7 +1,8 @@
 // /metrics of the disk lifecycle. Store and free bytes are gauges refreshed at
 // each scrape from the running account (no walk). Pinned vs evictable need a pass
-// over all the metadata (100 ms and more on a big store, in one turn): they are
-// computed at start-up and at each `du` (GET /api/v1/storage), not per scrape.
+// over all the metadata: they are computed at start-up, at each `du` (GET
+// /api/v1/storage), and in the background after evictions and GC runs, at most
+// once a minute (service.ts, classes.ts), never per scrape.
 import type { Metrics } from "../telemetry/metrics.ts";
 
 export function lifecycleMetrics(m: Metrics) {

@@ -3,6 +3,7 @@
 // reconciliation and measurement, the quota on the write path, eviction, the
 // GC schedule, admin-triggered GC runs with progress, and `du`'s report.
 import { randomUUID } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { createTask, type ScheduledTask } from "node-cron";
 import type { BlobStore } from "../blobstore/store.ts";
 import type { Config } from "../config/schema.ts";
@@ -16,6 +17,7 @@ import { collectGarbage, type GcProgress } from "./gc.ts";
 import { leases } from "./leases.ts";
 import { resolveLimits, type StorageLimits } from "./limits.ts";
 import { lifecycleMetrics } from "./metrics.ts";
+import { storeClasses } from "./classes.ts";
 import { computePins } from "./pins.ts";
 import { PullRecorder } from "./pulls.ts";
 import { Quota, type RoomReason } from "./quota.ts";
@@ -26,6 +28,8 @@ import { StoreUsage } from "./usage.ts";
 export type GcTrigger = "schedule" | "quota" | "admin";
 
 const QUOTA_SWEEP_EVERY_MS = 60_000;
+/** The pinned/evictable gauges are refreshed after evictions and GC runs at most this often (a full metadata pass). */
+export const CLASSIFY_EVERY_MS = 60_000;
 
 export interface GcRun {
   id: string;
@@ -65,6 +69,8 @@ export interface LifecycleDeps {
   log: Logger;
   metrics: Metrics;
   now: () => number;
+  /** At most one refresh of the pinned/evictable gauges per this many ms after evictions and GC (tests: 0). */
+  classifyEveryMs?: number;
 }
 
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
@@ -81,7 +87,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       prefetch: config.prefetch.image,
       upstreams: config.upstream.map((u) => u.name),
     });
-  const ctx: LifecycleContext = { db, store, usage, leases, log, metrics, now, pins, flushPulls: () => pulls.flush() };
+  const ctx: LifecycleContext = { db, store, usage, leases, log, metrics, now, pins, flushPulls: () => pulls.flush(), storeChanged: () => classifySoon() };
 
   const runs = new Map<string, GcRun>();
   let current: { run: GcRun; done: Promise<GcRun> } | undefined;
@@ -122,6 +128,9 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       }
       run.progress = await collectGarbage(ctx, { graceMs: config.storage.gc_grace, dryRun: run.dry_run, onProgress: (p) => (run.progress = p), stopping: () => stopping });
       run.state = "done";
+      // Also what pulls and pushes added since the last pass: a GC run (hourly by default)
+      // bounds how stale the gauges get when nothing is evicted.
+      classifySoon();
       if (!run.dry_run) {
         metrics.gcFreedBytes.inc({}, run.progress.bytes);
         metrics.gcBlobs.inc({}, run.progress.deleted);
@@ -180,11 +189,53 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     metrics.limitBytes.set(l.maxBytes, { limit: "max_size" });
     metrics.limitBytes.set(l.minFreeBytes, { limit: "min_free" });
   });
+  // Real time, not `now`: this throttles the cost of a pass on the event loop.
+  const classifyEveryMs = deps.classifyEveryMs ?? CLASSIFY_EVERY_MS;
+  let lastClassified = -Infinity;
+  let classifyTimer: ReturnType<typeof setTimeout> | undefined;
   const classify = () => {
     const r = report();
+    lastClassified = performance.now();
     metrics.storeBytes.set(r.store.pinned_bytes, { class: "pinned" });
     metrics.storeBytes.set(r.store.evictable_bytes, { class: "evictable" });
     return r;
+  };
+  // After evictions and GC: one pass in the background (storeClasses, in pages with yields
+  // between them: the one-turn pass of `du` is 300 ms and more on a big store), at most once
+  // per classifyEveryMs; changes in between are taken by the pass already planned.
+  let classifying: Promise<void> | undefined;
+  // A change while a pass reads may come after the page that would have seen it: one more pass.
+  let changedWhileClassifying = false;
+  const classifySoon = () => {
+    if (classifying) changedWhileClassifying = true;
+    if (classifyTimer || classifying || stopping || !started) return;
+    const wait = Math.max(0, lastClassified + classifyEveryMs - performance.now());
+    classifyTimer = setTimeout(() => {
+      classifyTimer = undefined;
+      if (stopping) return;
+      lastClassified = performance.now();
+      const turn = async () => {
+        await nextTurn();
+        if (stopping) throw new Error("stopping");
+      };
+      classifying = storeClasses(db, pins(), turn)
+        .then((c) => {
+          metrics.storeBytes.set(c.pinned, { class: "pinned" });
+          metrics.storeBytes.set(c.evictable, { class: "evictable" });
+        })
+        .catch((e) => {
+          if (!stopping) log.warn("storage classification failed", { error: String(e) });
+        })
+        .finally(() => {
+          classifying = undefined;
+          if (changedWhileClassifying) {
+            changedWhileClassifying = false;
+            classifySoon();
+          }
+        });
+    }, wait);
+    // A planned refresh does not keep a stopping process alive.
+    classifyTimer.unref?.();
   };
   const report = (): UsageReport => usageReport(db, pins(), config.upstream.map((u) => u.name), { used: usage.used, fsBytes: usage.fsBytes, free: Math.max(0, usage.free), limits: limits(), inUse: leases.count() });
 
@@ -219,6 +270,9 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     async stop() {
       // A collection in progress ends at its next page boundary, before the database closes.
       stopping = true;
+      clearTimeout(classifyTimer);
+      classifyTimer = undefined;
+      await classifying;
       await task?.destroy();
       task = undefined;
       await current?.done.catch(() => {});
