@@ -8,6 +8,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { one } from "../db/queries/lifecycle.ts";
+import { walkImage } from "./image-walk.ts";
 import type { Pins } from "./pins.ts";
 
 /** Rows per page: a few milliseconds of reading each. */
@@ -47,30 +48,18 @@ export async function storeClasses(db: Db, pins: Pins, nextTurn: () => Promise<u
     }
   }
   await nextTurn();
-  // Each image (a manifest no index of its repository names) with its index children, as in report.ts.
+  // Each image (a manifest no index of its repository names) with its index children (image-walk.ts, as du).
   const pinnedAll = new Set<string>();
   const evictableAll = new Set<string>();
   let walked = 0;
   for (const [rootId, root] of manifests) {
     if (childKeys.has(`${root.repo}@${root.digest}`)) continue;
-    let pinned = !pins.isCached(names.get(root.repo) ?? "");
-    const blobs = new Set<string>();
-    const queue = [rootId];
-    const seen = new Set<number>();
-    while (queue.length) {
-      const id = queue.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      if (pins.reason(id) !== undefined) pinned = true;
-      const m = manifests.get(id);
-      if (!m) continue;
-      for (const b of m.blobs) if (sizes.has(b)) blobs.add(b);
-      for (const c of m.children) {
-        const child = byRepoDigest.get(`${root.repo}@${c}`);
-        if (child !== undefined) queue.push(child);
-      }
-    }
-    for (const b of blobs) (pinned ? pinnedAll : evictableAll).add(b);
+    const image = walkImage(rootId, pins, {
+      blobs: (id) => manifests.get(id)?.blobs ?? [],
+      children: (id) => (manifests.get(id)?.children ?? []).flatMap((c) => byRepoDigest.get(`${root.repo}@${c}`) ?? []),
+    }, (d) => sizes.has(d));
+    const pinned = image.pinned || !pins.isCached(names.get(root.repo) ?? "");
+    for (const b of image.blobs) (pinned ? pinnedAll : evictableAll).add(b);
     if (++walked % 2_000 === 0) await nextTurn();
   }
   let pinnedBytes = 0;

@@ -8,6 +8,7 @@ import type { Db } from "../db/client.ts";
 import { imageRoots, one } from "../db/queries/lifecycle.ts";
 import type { StorageLimits } from "./limits.ts";
 import type { Pins } from "./pins.ts";
+import { walkImage } from "./image-walk.ts";
 
 export interface RepositoryUsage {
   name: string;
@@ -44,24 +45,12 @@ export function usageReport(db: Db, pins: Pins, upstreams: readonly string[], fi
   const evictableAll = new Set<string>();
   for (const root of imageRoots(db)) {
     // The image's blobs, through its index children.
-    const blobs = new Set<string>();
-    let pinned = !pins.isCached(root.repository);
-    const queue = [root.id];
-    const seen = new Set<number>();
-    while (queue.length) {
-      const id = queue.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      if (pins.reason(id) !== undefined) pinned = true;
-      for (const r of refs.get(id) ?? []) {
-        if (r.kind === "blob") {
-          if (sizes.has(r.digest)) blobs.add(r.digest);
-        } else {
-          const child = byRepoDigest.get(`${root.repositoryId}@${r.digest}`);
-          if (child !== undefined) queue.push(child);
-        }
-      }
-    }
+    const walked = walkImage(root.id, pins, {
+      blobs: (id) => (refs.get(id) ?? []).filter((r) => r.kind === "blob").map((r) => r.digest),
+      children: (id) => (refs.get(id) ?? []).flatMap((r) => (r.kind === "blob" ? [] : (byRepoDigest.get(`${root.repositoryId}@${r.digest}`) ?? []))),
+    }, (d) => sizes.has(d));
+    const blobs = walked.blobs;
+    const pinned = walked.pinned || !pins.isCached(root.repository);
     let repo = repos.get(root.repository);
     if (!repo) repos.set(root.repository, (repo = { images: 0, pinned: new Set(), evictable: new Set(), last: 0, pulls: 0 }));
     repo.images++;
