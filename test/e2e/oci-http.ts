@@ -4,6 +4,30 @@ import { createHash } from "node:crypto";
 export const sha256 = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 /** The codes of an OCI error envelope ({"errors":[{"code":…}]}); consumes the body. */
+/**
+ * Reads the first chunk of a response body only: a transfer in flight, for tests that change
+ * something (a reload, a certificate) while it runs. `finish` reads the rest and gives the
+ * digest and size of all the bytes.
+ */
+export async function readFirstChunk(response: Response): Promise<{ finish(): Promise<{ digest: string; size: number }> }> {
+  const reader = response.body!.getReader();
+  const hash = createHash("sha256");
+  const first = await reader.read();
+  hash.update(first.value!);
+  let received = first.value!.byteLength;
+  return {
+    async finish() {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        hash.update(value);
+        received += value.byteLength;
+      }
+      return { digest: `sha256:${hash.digest("hex")}`, size: received };
+    },
+  };
+}
+
 export async function errorCodes(response: Response): Promise<string[]> {
   const body = (await response.json()) as { errors?: Array<{ code: string }> };
   return (body.errors ?? []).map((e) => e.code);

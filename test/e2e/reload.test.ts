@@ -3,11 +3,11 @@
 // invalid config, or one that changes what needs a restart, is refused with the
 // file and key in the log, and the old one stays in force. Against the binary.
 import { readFileSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeImage, type GeneratedImage } from "../helpers/oci-image.ts";
 import { makeTempDir, type TempDir } from "../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../helpers/upstream-registry.ts";
+import { readFirstChunk } from "./oci-http.ts";
 import { startRegcache, type RegcacheProcess } from "./regcache-process.ts";
 import { get, seed, upstreamToml } from "./pull-through/setup.ts";
 
@@ -55,25 +55,14 @@ describe("SIGHUP reloads the config", () => {
     // A client starts the big layer and reads only its first chunk before the reload.
     const layer = image.layers[0]!;
     const response = await fetch(`${regcache.url}/v2/up/app/web/blobs/${layer.descriptor.digest}`);
-    const reader = response.body!.getReader();
-    const hash = createHash("sha256");
-    const first = await reader.read();
-    hash.update(first.value!);
-    let received = first.value!.byteLength;
+    const inFlight = await readFirstChunk(response);
 
     const reloaded = await reloadWith((t) => t.replace('ttl = "1h"', 'ttl = "0s"'), "config reloaded");
     expect(reloaded.upstreams).toEqual(["up"]);
     // ttl 0s: the next pull asks the upstream (one HEAD) instead of answering from the cache.
     expect((await get(regcache, MANIFEST)).xCache).toBe("REVALIDATED");
 
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      hash.update(value);
-      received += value.byteLength;
-    }
-    expect(received).toBe(layer.bytes.length);
-    expect(`sha256:${hash.digest("hex")}`).toBe(layer.descriptor.digest);
+    expect(await inFlight.finish()).toEqual({ digest: layer.descriptor.digest, size: layer.bytes.length });
   });
 
   test("an invalid config is refused naming the file and key; the old one keeps serving", async () => {

@@ -3,7 +3,6 @@
 // certificate (SIGHUP) is served to the next connection while a blob in flight completes.
 // Deno needs --unstable-net for the second listener (reusePort); without it start fails
 // saying so.
-import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -13,7 +12,7 @@ import { freePort } from "../../helpers/ports.ts";
 import { runCommand } from "../../helpers/processes.ts";
 import { fetchTrusting, makeTestCa, presentedFingerprint, type ServerCertificate, type TestCa } from "../../helpers/test-ca.ts";
 import { makeTempDir, type TempDir } from "../../helpers/tmp.ts";
-import { sha256 } from "../oci-http.ts";
+import { readFirstChunk, sha256 } from "../oci-http.ts";
 import { DENO, REPO_ROOT, startRegcache, type RegcacheProcess } from "../regcache-process.ts";
 
 describe("HTTPS under Deno", () => {
@@ -70,11 +69,7 @@ describe("HTTPS under Deno", () => {
   test("renewed files + SIGHUP: the next connection gets the new certificate; a blob in flight completes intact", async () => {
     const layer = image.layers[0]!;
     const response = await fetchTrusting(ca.rootPem)(`${regcache.url}/v2/myorg/app/blobs/${layer.descriptor.digest}`);
-    const reader = response.body!.getReader();
-    const hash = createHash("sha256");
-    const first = await reader.read();
-    hash.update(first.value!);
-    let received = first.value!.byteLength;
+    const inFlight = await readFirstChunk(response);
 
     const b = await ca.issue("b");
     install(b);
@@ -82,14 +77,7 @@ describe("HTTPS under Deno", () => {
     await regcache.waitForLog("tls certificate reloaded", 20_000);
     expect(await presentedFingerprint(regcache.port)).toBe(b.fingerprint);
 
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      hash.update(value);
-      received += value.byteLength;
-    }
-    expect(received).toBe(layer.bytes.length);
-    expect(`sha256:${hash.digest("hex")}`).toBe(layer.descriptor.digest);
+    expect(await inFlight.finish()).toEqual({ digest: layer.descriptor.digest, size: layer.bytes.length });
   });
 
   test("regcache's CLI under Deno reaches the admin API over HTTPS, trusting the configured chain", async () => {

@@ -3,7 +3,7 @@
 // also when only the files change; a pull in flight meanwhile completes with the right
 // bytes on the old connection; a renewal that is not a valid pair is refused with a log
 // line and the old certificate stays. Against the compiled binary, checked with openssl.
-import { X509Certificate, createHash } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -13,6 +13,7 @@ import { fetchTrusting, fingerprintOf, makeTestCa, presentedCertificates, presen
 import { makeTempDir, type TempDir } from "../../helpers/tmp.ts";
 import { startUpstreamRegistry, type UpstreamRegistry } from "../../helpers/upstream-registry.ts";
 import { seed, upstreamToml } from "../pull-through/setup.ts";
+import { readFirstChunk } from "../oci-http.ts";
 import { BINARY, startRegcache, type LogLine, type RegcacheProcess } from "../regcache-process.ts";
 
 let work: TempDir;
@@ -64,23 +65,7 @@ async function startSlowPull(regcache: RegcacheProcess) {
   const layer = image.layers[0]!;
   const response = await fetchTrusting(ca.rootPem)(`${regcache.url}/v2/up/app/web/blobs/${layer.descriptor.digest}`);
   expect(response.status).toBe(200);
-  const reader = response.body!.getReader();
-  const hash = createHash("sha256");
-  const first = await reader.read();
-  hash.update(first.value!);
-  let received = first.value!.byteLength;
-  return {
-    /** Reads the rest; resolves with the digest and size of all the bytes. */
-    async finish() {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        hash.update(value);
-        received += value.byteLength;
-      }
-      return { digest: `sha256:${hash.digest("hex")}`, size: received };
-    },
-  };
+  return readFirstChunk(response);
 }
 
 async function startWith(name: string, first: ServerCertificate, watchInterval: string) {
