@@ -3,7 +3,7 @@
 // trusted system-wide: a test hands the root to each client (certs.d, --cert-dir,
 // --tlscacert, fetch's tls.ca). Also reads what a TLS server presents (s_client).
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "./processes.ts";
 
@@ -19,6 +19,8 @@ export interface TestCa {
   /** The root certificate (PEM file) that clients are told to trust. */
   rootFile: string;
   rootPem: string;
+  /** Writes a certs.d-style directory `dir` holding the root as ca.crt (what podman's --cert-dir and skopeo's cert dirs read); returns it. */
+  certDir(dir: string): string;
   /** Issues a new server certificate (a fresh key) into `<dir>/<name>.{crt,key}`, valid for `days` (default 2). */
   issue(name: string, days?: number): Promise<ServerCertificate>;
 }
@@ -43,6 +45,11 @@ export async function makeTestCa(dir: string): Promise<TestCa> {
   return {
     rootFile: f("root.crt"),
     rootPem: readFileSync(f("root.crt"), "utf8"),
+    certDir(target) {
+      mkdirSync(target, { recursive: true });
+      copyFileSync(f("root.crt"), join(target, "ca.crt"));
+      return target;
+    },
     async issue(name, days = 2) {
       await openssl(["req", ...ecKey, "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", "/CN=127.0.0.1"]);
       await openssl(["x509", "-req", "-in", f(`${name}.csr`), "-CA", f("int.crt"), "-CAkey", f("int.key"), "-set_serial", String(serial++), "-out", f(`${name}.leaf.crt`), "-days", String(days), "-extfile", leafExt]);

@@ -4,7 +4,6 @@
 // pulls through it from Debian's docker-registry; a push is refused without push rights and
 // accepted with them; an anonymous pull is refused or allowed as the rules say. skopeo does the
 // same with its cert-dir flags. The token realm that clients follow is an https:// URL.
-import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createPodman, inspectRaw, pullToLayout, pushLayout, type Credentials } from "../../helpers/clients.ts";
@@ -49,9 +48,7 @@ beforeAll(async () => {
       `[[access]]\nrepository = "public/**"\nusers = ["wendy"]\nactions = ["pull", "push"]\n` +
       `[[access]]\nrepository = "public/**"\nanonymous = true\nactions = ["pull"]\n`,
   });
-  certDir = join(work.path, "certs.d", regcache.host);
-  mkdirSync(certDir, { recursive: true });
-  copyFileSync(ca.rootFile, join(certDir, "ca.crt"));
+  certDir = ca.certDir(join(work.path, "certs.d", regcache.host));
 });
 
 afterAll(async () => {

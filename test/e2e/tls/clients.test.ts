@@ -3,7 +3,7 @@
 // and containerd's ctr (--tlscacert) pull and push through it, verifying the certificate
 // (never --tls-verify=false). Without the CA they refuse it. regcache's own CLI reaches the
 // admin API over HTTPS, and the status page and /metrics answer over HTTPS.
-import { mkdirSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createPodman, inspectRaw, pullToLayout, pushLayout } from "../../helpers/clients.ts";
@@ -37,9 +37,7 @@ beforeAll(async () => {
     tls: { cert: served.chainFile, key: served.keyFile, caPem: ca.rootPem },
     extraToml: upstreamToml({ name: "up", url: upstream.url }) + `[prefetch]\ncomplete_on_pull = false\n`,
   });
-  certDir = join(work.path, "certs.d", regcache.host);
-  mkdirSync(certDir, { recursive: true });
-  copyFileSync(ca.rootFile, join(certDir, "ca.crt"));
+  certDir = ca.certDir(join(work.path, "certs.d", regcache.host));
 });
 
 afterAll(async () => {

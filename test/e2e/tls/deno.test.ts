@@ -3,7 +3,7 @@
 // certificate (SIGHUP) is served to the next connection while a blob in flight completes.
 // Deno needs --unstable-net for the second listener (reusePort); without it start fails
 // saying so.
-import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { inspectRaw, pullToLayout, pushLayout } from "../../helpers/clients.ts";
@@ -36,9 +36,7 @@ describe("HTTPS under Deno", () => {
     a = await ca.issue("a");
     install(a);
     regcache = await startRegcache({ runtime: "deno", startTimeoutMs: 60_000, tls: { ...live(), caPem: ca.rootPem }, serverToml: 'tls_watch_interval = "0s"' });
-    certDir = join(work.path, "certs.d");
-    mkdirSync(certDir, { recursive: true });
-    copyFileSync(ca.rootFile, join(certDir, "ca.crt"));
+    certDir = ca.certDir(join(work.path, "certs.d"));
     image = makeImage({ layers: 1, layerSize: 32 * 1024 * 1024 });
     await writeOciLayout(join(work.path, "layout"), { "1": image });
     await pushLayout(join(work.path, "layout"), "1", `${regcache.host}/myorg/app:1`, { destCertDir: certDir });
