@@ -2,7 +2,7 @@
 // store: eviction order and pins, shared blobs, GC's grace period, leases,
 // reconciliation, and the quota on the write path. No network, no timing.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -336,6 +336,28 @@ describe("reconciliation at start-up", () => {
     expect(existsSync(k.store.path(kept))).toBe(true);
     expect(k.logs.find((l) => l.msg === "reconcile: removed blob files without a row")).toMatchObject({ count: 2 });
     expect(k.logs.find((l) => l.msg === "reconcile: removed blob rows without a file")).toMatchObject({ count: 1, digests: [rowOnly] });
+  });
+
+  test("adopts a verified file a manifest references (a crash between rename and record), not a corrupt one", async () => {
+    const k = await makeKit();
+    const image = k.image("up/a", "1", 2);
+    const [good, bad] = image.blobs as [string, string];
+    const unreferenced = k.blob(new Uint8Array(randomBytes(100)));
+    // Rows lost as if the kill landed after the rename: one file intact, one altered.
+    k.database.client.prepare("delete from blobs where digest in (?, ?, ?)").run(good, bad, unreferenced);
+    const altered = readFileSync(k.store.path(bad));
+    altered[0] ^= 0xff;
+    writeFileSync(k.store.path(bad), altered);
+    await k.lifecycle.start();
+    expect(k.blobRows().sort()).toEqual([good]);
+    expect(existsSync(k.store.path(good))).toBe(true);
+    expect(existsSync(k.store.path(bad))).toBe(false);
+    expect(existsSync(k.store.path(unreferenced))).toBe(false);
+    const linked = k.database.client.prepare("select r.name as name from repository_blobs rb join repositories r on r.id = rb.repository_id where rb.digest = ?").all(good);
+    expect(linked).toEqual([{ name: "up/a" }]);
+    expect(k.logs.find((l) => String(l.msg).startsWith("reconcile: adopted"))).toMatchObject({ count: 1, digests: [good] });
+    expect(k.logs.find((l) => l.msg === "reconcile: removed blob files without a row")).toMatchObject({ count: 2 });
+    expect(k.metrics.render()).toMatch(/regcache_reconcile_fixes_total\{kind="file_adopted"\} 1/);
   });
 });
 

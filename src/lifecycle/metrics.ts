@@ -16,7 +16,7 @@ export function lifecycleMetrics(m: Metrics) {
     gcDuration: m.gauge("regcache_gc_last_duration_seconds", "Duration of the last garbage collection run."),
     gcFreedBytes: m.counter("regcache_gc_freed_bytes_total", "Bytes of unreferenced blobs removed by garbage collection."),
     gcBlobs: m.counter("regcache_gc_deleted_blobs_total", "Unreferenced blobs removed by garbage collection."),
-    reconcileFixes: m.counter("regcache_reconcile_fixes_total", "Start-up reconciliation fixes, by kind (file_without_row, row_without_file)."),
+    reconcileFixes: m.counter("regcache_reconcile_fixes_total", "Start-up reconciliation fixes, by kind (file_without_row, file_adopted, row_without_file)."),
   };
 }
 

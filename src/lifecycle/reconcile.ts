@@ -1,17 +1,27 @@
 // Start-up reconciliation, before the server takes requests: the rows of the
-// blobs table and the files under blobs/ must name the same digests. A file
-// without a row (a crash between a GC's commit and its unlink, or between a
-// download's rename and its record) is removed; a row without a file (a file
-// someone deleted) is dropped, so the blob is fetched again (cached) or
-// reported missing (local) instead of served as a broken file. Each is logged.
+// blobs table and the files under blobs/ must name the same digests.
+//
+// A file without a row comes from a crash between a download's rename and its
+// record, or between a GC's (or eviction's, or scrub's) commit and its unlink.
+// The first kind is a verified blob a manifest still references: on a site that
+// lost power mid-pull it may be the only copy within reach, so it is re-hashed
+// and, when its bytes match its name, adopted (row and repository links back).
+// The second kind is referenced by nothing (GC and eviction only drop blobs no
+// manifest references; a scrub's corrupt file fails the re-hash): it is removed.
+// A row without a file (a file someone deleted) is dropped, so the blob is
+// fetched again (cached) or reported missing (local) instead of served as a
+// broken file. Each kind is logged and counted.
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { allBlobRows, deleteBlobRow } from "../db/queries/lifecycle.ts";
-import { isDigest } from "../oci/digest.ts";
+import { hashFile } from "../blobstore/files.ts";
+import { linkBlob, recordBlob } from "../db/queries/blobs.ts";
+import { allBlobRows, deleteBlobRow, repositoriesReferencingBlob } from "../db/queries/lifecycle.ts";
+import { isDigest, parseDigest } from "../oci/digest.ts";
 import type { LifecycleContext } from "./context.ts";
 
 export interface ReconcileResult {
   filesRemoved: string[];
+  filesAdopted: string[];
   rowsRemoved: string[];
 }
 
@@ -26,15 +36,38 @@ async function blobFiles(root: string): Promise<{ name: string; path: string }[]
   return out;
 }
 
-export async function reconcile(ctx: Pick<LifecycleContext, "db" | "store" | "log" | "metrics">): Promise<ReconcileResult> {
+/** Re-hashes a file a manifest references; its size when the bytes match its digest name. */
+async function verifiedSize(path: string, digest: string): Promise<number | undefined> {
+  try {
+    const hashed = await hashFile(path, parseDigest(digest)!.algorithm);
+    return hashed.digest === digest ? hashed.bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function reconcile(ctx: Pick<LifecycleContext, "db" | "store" | "log" | "metrics" | "now">): Promise<ReconcileResult> {
   const files = await blobFiles(ctx.store.paths.blobs);
   const onDisk = new Set<string>();
   const filesRemoved: string[] = [];
+  const filesAdopted: string[] = [];
   const rows = new Set(allBlobRows(ctx.db).map((r) => r.digest));
   for (const f of files) {
     // A name that is no digest, or a file in the wrong folder, was not written by regcache.
-    if (isDigest(f.name) && ctx.store.path(f.name) === f.path && rows.has(f.name)) {
+    const named = isDigest(f.name) && ctx.store.path(f.name) === f.path;
+    if (named && rows.has(f.name)) {
       onDisk.add(f.name);
+      continue;
+    }
+    const repositories = named ? repositoriesReferencingBlob(ctx.db, f.name) : [];
+    const size = repositories.length > 0 ? await verifiedSize(f.path, f.name) : undefined;
+    if (size !== undefined) {
+      const now = ctx.now();
+      ctx.db.transaction(() => {
+        recordBlob(ctx.db, f.name, size, undefined, now);
+        for (const id of repositories) linkBlob(ctx.db, id, f.name);
+      });
+      filesAdopted.push(f.name);
       continue;
     }
     await rm(f.path, { force: true });
@@ -42,6 +75,10 @@ export async function reconcile(ctx: Pick<LifecycleContext, "db" | "store" | "lo
   }
   const rowsRemoved = [...rows].filter((d) => !onDisk.has(d));
   if (rowsRemoved.length > 0) ctx.db.transaction(() => rowsRemoved.forEach((d) => deleteBlobRow(ctx.db, d)));
+  if (filesAdopted.length > 0) {
+    ctx.metrics.reconcileFixes.inc({ kind: "file_adopted" }, filesAdopted.length);
+    ctx.log.warn("reconcile: adopted verified blob files without a row (a crash between store and record)", { count: filesAdopted.length, digests: filesAdopted.slice(0, 50) });
+  }
   if (filesRemoved.length > 0) {
     ctx.metrics.reconcileFixes.inc({ kind: "file_without_row" }, filesRemoved.length);
     ctx.log.warn("reconcile: removed blob files without a row", { count: filesRemoved.length, digests: filesRemoved.slice(0, 50) });
@@ -50,5 +87,5 @@ export async function reconcile(ctx: Pick<LifecycleContext, "db" | "store" | "lo
     ctx.metrics.reconcileFixes.inc({ kind: "row_without_file" }, rowsRemoved.length);
     ctx.log.warn("reconcile: removed blob rows without a file", { count: rowsRemoved.length, digests: rowsRemoved.slice(0, 50) });
   }
-  return { filesRemoved, rowsRemoved };
+  return { filesRemoved, filesAdopted, rowsRemoved };
 }

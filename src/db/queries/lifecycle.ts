@@ -110,6 +110,14 @@ export function referencedOutside(db: Db, kind: "blob" | "manifest", digest: str
   );
 }
 
+/** The repositories whose manifests reference `digest` as a blob (config or layer). */
+export function repositoriesReferencingBlob(db: Db, digest: string): number[] {
+  return db
+    .all<{ id: number }>(sql`select distinct m.repository_id as id from manifest_refs mr join manifests m on m.id = mr.manifest_id
+      where mr.kind = 'blob' and mr.digest = ${digest}`)
+    .map((r) => r.id);
+}
+
 /** Is the blob linked to a repository other than `repositoryId` (an upload or mount of a local repository, a download of another)? */
 export function linkedElsewhere(db: Db, digest: string, repositoryId: number): boolean {
   return one(db, sql`select 1 as x from repository_blobs where digest = ${digest} and repository_id != ${repositoryId} limit 1`) !== undefined;
