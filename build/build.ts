@@ -22,7 +22,11 @@ if (process.argv.includes("--if-needed") && existsSync(out)) {
   if (statSync(out).mtimeMs > sources) process.exit(0);
 }
 
-const result = spawnSync(process.execPath, ["build", "--compile", join(root, "src/main/bun.ts"), "--outfile", out], {
+// Worker threads' entry points: each one a second entry of the same binary, which
+// `new Worker(new URL(...))` in src/platform/bun.ts finds by its source path.
+const WORKERS = [join(root, "src/platform/checkpoint-worker-bun.ts")];
+
+const result = spawnSync(process.execPath, ["build", "--compile", join(root, "src/main/bun.ts"), ...WORKERS, "--outfile", out], {
   stdio: "inherit",
   cwd: root,
 });

@@ -1,14 +1,29 @@
-// WAL checkpoints during long write runs (GC, eviction). SQLite's auto-checkpoint
-// runs inside whichever commit crosses 1,000 WAL pages: a turn of 10-40 ms on the
-// thread that also serves every GET (bench/README.md, disk lifecycle). A run that
-// commits hundreds of small transactions pauses it and checkpoints itself, less
-// often, between two of its transactions: each page of the database is then
-// copied once per checkpoint instead of once per auto-checkpoint. Checkpoints do
-// not touch durability (a committed transaction is in the WAL, synced as the
-// connection's `synchronous` says); they only bound the WAL's size, which is why a
-// run checkpoints every so many commits and once more at its end.
+// WAL checkpoints. SQLite's auto-checkpoint runs inside whichever commit crosses
+// 1,000 WAL pages: a turn of 10-40 ms on the thread that also serves every GET
+// (bench/README.md, disk lifecycle). So the server turns it off and checkpoints on
+// a worker thread with a connection of its own (wal-keeper.ts, registered here with
+// useCheckpointer); without one (tests, a runtime without workers) checkpoints run
+// inline, and long write runs (GC, eviction) pause auto-checkpoint and checkpoint
+// themselves between two of their transactions.
+//
+// A run that commits hundreds of small transactions also waits for its checkpoint
+// every so many commits (withCheckpointsEvery): the WAL only restarts from its
+// beginning when a checkpoint copied all of it, which never happens while writes
+// keep coming; waiting keeps a run's WAL bounded. Checkpoints do not touch
+// durability (a committed transaction is in the WAL, synced as the connection's
+// `synchronous` says); they only bound the WAL's size.
 import { sql } from "drizzle-orm";
+import type { CheckpointResult, WalCheckpointer } from "../platform/types.ts";
 import type { Db } from "./client.ts";
+
+/** Per connection: the worker that checkpoints its WAL, when there is one. */
+const checkpointers = new WeakMap<Db, WalCheckpointer>();
+
+/** Checkpoints of `db` go to `checkpointer` from now on; undefined: inline again. */
+export function useCheckpointer(db: Db, checkpointer: WalCheckpointer | undefined): void {
+  if (checkpointer) checkpointers.set(db, checkpointer);
+  else checkpointers.delete(db);
+}
 
 /** Per connection: how many runs hold auto-checkpoint off, and the setting to put back. */
 const paused = new WeakMap<Db, { depth: number; pages: number }>();
@@ -40,13 +55,41 @@ export function pauseAutoCheckpoint(db: Db): () => void {
 }
 
 /**
+ * Sets auto-checkpoint (pages; 0 is off) as the connection's own setting: while runs
+ * hold it paused, it is what comes back when the last one ends.
+ */
+export function setAutoCheckpoint(db: Db, pages: number): void {
+  const state = paused.get(db);
+  if (state) state.pages = pages;
+  else db.run(sql.raw(`PRAGMA wal_autocheckpoint = ${Math.trunc(pages)}`));
+}
+
+/**
  * A PASSIVE checkpoint: copies what it can of the WAL into the database without
  * waiting for anyone, and restarts the WAL from its beginning when all of it was
  * copied. Returns the WAL's frames and how many were checkpointed.
  */
-export function checkpoint(db: Db): { frames: number; checkpointed: number } {
+export function checkpoint(db: Db): CheckpointResult {
   const row = db.all<{ busy: number; log: number; checkpointed: number }>(sql`PRAGMA wal_checkpoint(PASSIVE)`)[0];
   return { frames: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
+}
+
+/**
+ * A PASSIVE checkpoint on the worker when `db` has one (the event loop goes on
+ * serving meanwhile), else inline. A worker that fails is dropped and the
+ * checkpoint runs inline: the WAL is never left without one.
+ */
+export async function checkpointNow(db: Db): Promise<CheckpointResult> {
+  const worker = checkpointers.get(db);
+  if (worker) {
+    try {
+      return await worker.checkpoint();
+    } catch {
+      // wal-keeper.ts sees the same failure, logs it and puts auto-checkpoint back.
+      if (checkpointers.get(db) === worker) checkpointers.delete(db);
+    }
+  }
+  return checkpoint(db);
 }
 
 /**
@@ -62,11 +105,13 @@ export async function withCheckpointsEvery<T>(db: Db, every: number, nextTurn: (
   try {
     return await work(async () => {
       if (++commits % every !== 0) return;
-      checkpoint(db);
+      // A turn of its own when it runs inline: not added to the turn of the commit.
+      await nextTurn();
+      await checkpointNow(db);
       await nextTurn();
     });
   } finally {
     release();
-    checkpoint(db);
+    await checkpointNow(db);
   }
 }

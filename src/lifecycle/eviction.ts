@@ -4,6 +4,9 @@
 // the prefetch jobs for anything they held (so workers do not fetch it back),
 // and the blobs no other manifest references and no other repository links.
 // Pinned images (pins.ts), local repositories and leased digests are skipped.
+// A batch waits for a WAL checkpoint every CHECKPOINT_EVERY images (db/wal.ts):
+// its commits come faster than a checkpoint can catch up with, so without the
+// waits the WAL would only restart once the batch is over.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import {
   blobSize,
@@ -20,6 +23,7 @@ import {
   refsOf,
   unlinkFromRepository,
 } from "../db/queries/lifecycle.ts";
+import { withCheckpointsEvery } from "../db/wal.ts";
 import type { LifecycleContext } from "./context.ts";
 import type { Pins } from "./pins.ts";
 import { removeBlobFiles } from "./remove-files.ts";
@@ -28,6 +32,8 @@ export type EvictReason = "quota" | "min_free" | "unused_after";
 
 /** Images read per page of the LRU order. */
 const PAGE = 200;
+/** Images evicted between two checkpoints: 64 images' rows are a few hundred KiB of WAL. */
+const CHECKPOINT_EVERY = 64;
 
 export interface EvictionResult {
   /** "repository@digest" of each evicted image. */
@@ -89,7 +95,11 @@ export function evictImage(ctx: LifecycleContext, root: ImageRoot, pins: Pins, f
  * Evicts images in LRU order until `enough()` (checked before each), those
  * `eligible` only. One log line for the batch names the images.
  */
-export async function evictUntil(ctx: LifecycleContext, reason: EvictReason, enough: () => boolean, eligible: (root: ImageRoot) => boolean = () => true): Promise<EvictionResult> {
+export function evictUntil(ctx: LifecycleContext, reason: EvictReason, enough: () => boolean, eligible: (root: ImageRoot) => boolean = () => true): Promise<EvictionResult> {
+  return withCheckpointsEvery(ctx.db, CHECKPOINT_EVERY, nextTurn, (committed) => evictBatch(ctx, reason, enough, eligible, committed));
+}
+
+async function evictBatch(ctx: LifecycleContext, reason: EvictReason, enough: () => boolean, eligible: (root: ImageRoot) => boolean, committed: () => Promise<void>): Promise<EvictionResult> {
   // Each read of the metadata in its own event-loop turn (bench/disk.ts: the longest stall
   // stays short with 10,000 images).
   ctx.flushPulls();
@@ -119,6 +129,7 @@ export async function evictUntil(ctx: LifecycleContext, reason: EvictReason, eno
         done.add(root.id);
         result.images.push(`${root.repository}@${root.digest}`);
         result.bytes += freed;
+        await committed();
         // Each image is a short transaction; yield now and then so requests keep being served.
         if (++sinceYield >= 4) {
           sinceYield = 0;

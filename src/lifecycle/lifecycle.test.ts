@@ -26,6 +26,7 @@ import { storeClasses } from "./classes.ts";
 import { computePins } from "./pins.ts";
 import { allowAllTags } from "../repository/guard.ts";
 import { UploadFiles } from "../blobstore/uploads.ts";
+import { useCheckpointer } from "../db/wal.ts";
 
 const sha = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const KIB = 1024;
@@ -192,6 +193,28 @@ describe("eviction", () => {
     expect(existsSync(k.store.path(shared))).toBe(true);
     expect(k.blobRows()).toContain(shared);
     await p.discard();
+  });
+});
+
+describe("eviction and the WAL", () => {
+  test("a long batch waits for a checkpoint every 64 images, on the worker when there is one", async () => {
+    const k = await makeKit(`unused_after = "7d"`);
+    await k.lifecycle.start();
+    for (let i = 0; i < 200; i++) k.image(`up/many${i}`, "1", 1, 512);
+    let calls = 0;
+    useCheckpointer(k.database.db, {
+      checkpoint: async () => ({ frames: ++calls, checkpointed: calls }),
+      close: async () => {},
+    });
+    try {
+      k.clock.now += 8 * 86_400_000;
+      const run = await k.lifecycle.gc({ dryRun: false, trigger: "admin" });
+      expect(run.evicted.images).toHaveLength(200);
+    } finally {
+      useCheckpointer(k.database.db, undefined);
+    }
+    // Eviction: 3 on the way (after 64, 128, 192 images) and 1 at its end; the sweep's own end.
+    expect(calls).toBe(5);
   });
 });
 

@@ -1,16 +1,37 @@
 // Platform for Bun: bun:sqlite, Bun.serve (HTTP/1.1, TLS optional), and Bun.file (sendfile for whole files).
 import { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { sendUnixDatagram } from "./unix-datagram-bun.ts";
 import { silentFailure } from "./silent-stream.ts";
 import { rootCertificates } from "node:tls";
 import { swappableServer } from "./listener-swap.ts";
-import type { PinnedServer, Platform, RunningServer, ServeOptions, SqliteClient } from "./types.ts";
+import type { PinnedServer, Platform, RunningServer, ServeOptions, SqliteClient, WalCheckpointer } from "./types.ts";
+import { workerCheckpointer } from "./worker-checkpointer.ts";
+
+/**
+ * Where a worker entry point of src/platform is. From the source tree it sits next to
+ * this file. In the compiled binary it is a second entry point of `bun build --compile`
+ * (build/build.ts): every module's import.meta.url is then the binary's root, under
+ * which the entry points keep their paths relative to src/, their common folder (and
+ * the binary's embedded files do not show to existsSync).
+ */
+function workerUrl(file: string): string {
+  const beside = new URL(`./${file}`, import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside.href : new URL(`./platform/${file}`, import.meta.url).href;
+}
 
 export const bunPlatform: Platform = {
   runtime: `bun ${Bun.version}`,
 
   openSqlite(path: string): SqliteClient {
     return new Database(path, { create: true }) as unknown as SqliteClient;
+  },
+
+  startCheckpointer(path: string): WalCheckpointer {
+    const worker = new Worker(workerUrl("checkpoint-worker-bun.ts"));
+    (worker as { unref?: () => void }).unref?.();
+    return workerCheckpointer(worker, path);
   },
 
   serve(options: ServeOptions): Promise<RunningServer> {

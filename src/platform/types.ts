@@ -25,6 +25,24 @@ export interface SqliteClient {
   close(): void;
 }
 
+/** What one PASSIVE WAL checkpoint did: the WAL's frames, and how many of them are now in the database file. */
+export interface CheckpointResult {
+  frames: number;
+  checkpointed: number;
+}
+
+/**
+ * Checkpoints one SQLite file's WAL on a thread and a connection of its own, so that
+ * copying pages into the database file and its fsync (10-40 ms on a busy disk) never
+ * hold up the event loop that serves every GET (bench/README.md, disk lifecycle).
+ */
+export interface WalCheckpointer {
+  /** One PASSIVE checkpoint; rejects when the thread is gone or does not answer in time. */
+  checkpoint(): Promise<CheckpointResult>;
+  /** Closes the thread's connection and ends the thread. */
+  close(): Promise<void>;
+}
+
 /** A certificate chain (leaf first) and its private key, PEM text. */
 export interface TlsCredentials {
   cert: string;
@@ -78,6 +96,8 @@ export interface Platform {
   readonly runtime: string;
   /** Opens (creating if needed) a SQLite file. */
   openSqlite(path: string): SqliteClient;
+  /** Starts a WAL checkpointer for a SQLite file (see WalCheckpointer); absent where the runtime has no worker threads. */
+  startCheckpointer?(path: string): WalCheckpointer;
   /** Starts the HTTP server. */
   serve(options: ServeOptions): Promise<RunningServer>;
   /** A fetch for talking to regcache's own HTTPS listener: trusts `server`'s certificates and

@@ -6,6 +6,7 @@ import { ConfigError } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { Config } from "../config/schema.ts";
 import { openDatabase } from "../db/client.ts";
+import { keepWal } from "../db/wal-keeper.ts";
 import { createApp } from "../http/app.ts";
 import type { Platform, RunningServer } from "../platform/types.ts";
 import { startUploadSweep } from "../registry/upload-sweep.ts";
@@ -43,6 +44,8 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   const store = new BlobStore(config.storage.path);
   await store.init();
   const database = openDatabase(platform.openSqlite(store.paths.database));
+  // WAL checkpoints on a worker thread, not inside whichever commit crosses 1,000 pages.
+  const walKeeper = platform.startCheckpointer ? keepWal(database.db, platform.startCheckpointer(store.paths.database), log) : undefined;
   // One scrub at a time, whatever reloads happen while it runs.
   const scrubRuns = new ScrubRuns();
   // issue 12: the token key is made at the first start with [auth] and kept for good (a reload
@@ -142,6 +145,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       await services.pullThrough.close(1_000);
       stopUploadSweep();
       await lifecycle.stop();
+      await walKeeper?.stop();
       database.close();
       log.info("stopped", {});
     })());
