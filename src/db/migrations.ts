@@ -139,4 +139,15 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX passthrough_confirmations_age ON passthrough_confirmations(confirmed_at);
   `,
+  // 6: where an interrupted scrub (repair) run got to: the last digest it checked, in the
+  // digest order runs go in. The next scheduled run continues after it, so that a store
+  // too large to scrub between two restarts is still scrubbed whole, over several runs.
+  `
+  CREATE TABLE scrub_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    run_id TEXT NOT NULL,
+    after TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

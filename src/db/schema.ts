@@ -152,3 +152,11 @@ export const passthroughConfirmations = sqliteTable("passthrough_confirmations",
   id: text("id").primaryKey(),
   confirmedAt: integer("confirmed_at").notNull(),
 });
+
+/** Migration 6: the last blob an interrupted scrub run checked (one row at most). */
+export const scrubCursor = sqliteTable("scrub_cursor", {
+  id: integer("id").primaryKey(),
+  runId: text("run_id").notNull(),
+  after: text("after").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

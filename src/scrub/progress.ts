@@ -39,7 +39,10 @@ export interface ScrubProgress {
   finished: string | null;
   /** Bytes per second the run reads at most (storage.scrub_rate). */
   rate: number;
-  /** Blob rows and their bytes when the run started. */
+  /** A scheduled run continues where an interrupted repair run stopped (a restart, a
+   *  shutdown): the last digest that run checked, in digest order. null: from the first blob. */
+  resumed_after: string | null;
+  /** Blob rows and their bytes when the run started (after `resumed_after`, when set). */
   total_blobs: number;
   total_bytes: number;
   checked_blobs: number;

@@ -19,7 +19,7 @@ export class ScrubRuns {
    * `init` (the totals, a query) is taken only when the run starts.
    * Returns the progress object, which `execute` updates and the API reads.
    */
-  begin(init: () => Pick<ScrubProgress, "dry_run" | "trigger" | "rate" | "total_blobs" | "total_bytes">, execute: (p: ScrubProgress, signal: AbortSignal) => Promise<void>, onEnd: (p: ScrubProgress) => void): ScrubProgress {
+  begin(init: () => Pick<ScrubProgress, "dry_run" | "trigger" | "rate" | "resumed_after" | "total_blobs" | "total_bytes">, execute: (p: ScrubProgress, signal: AbortSignal) => Promise<void>, onEnd: (p: ScrubProgress) => void): ScrubProgress {
     if (this.current) throw new ScrubRunning(this.current.progress);
     const progress: ScrubProgress = {
       id: randomUUID(),

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { bytesOf, cacheKit, type CacheKit } from "../../test/helpers/cache-kit.ts";
 import { sha256 } from "../../test/helpers/fake-upstream-client.ts";
 import { findBlob } from "../db/queries/blobs.ts";
+import { blobPage, findScrubCursor, saveScrubCursor } from "../db/queries/scrub.ts";
 import { OCI_MANIFEST } from "../oci/media-types.ts";
 import { BlobUnknown } from "../repository/errors.ts";
 import { ScrubRunning } from "./errors.ts";
@@ -60,6 +61,12 @@ function flipByte(k: CacheKit, digest: string, at = 10): void {
   const bytes = readFileSync(path);
   bytes[at] = bytes[at]! ^ 0xff;
   writeFileSync(path, bytes);
+}
+
+async function scrubScheduled(k: CacheKit): Promise<ScrubProgress> {
+  const run = k.services.scrub.begin(false, "schedule");
+  await until("the scrub to end", () => run.state !== "running");
+  return run;
 }
 
 async function scrub(k: CacheKit, dryRun: boolean): Promise<ScrubProgress> {
@@ -228,6 +235,51 @@ describe("scrub", () => {
     expect(first.state).toBe("stopped");
     expect(kit.services.scrub.status()).toMatchObject({ running: null, last: { id: first.id, state: "stopped" } });
     expect(kit.services.scrub.begin(true).state).toBe("running");
+  });
+
+  test("a repair run stopped part-way: the next scheduled run continues after its last blob; one asked for by hand starts over", async () => {
+    kit = await cacheKit({ storageToml: 'scrub_rate = "1KiB/s"' });
+    await cacheImage(kit);
+    await pushLocal(kit);
+    const digests = blobPage(kit.database.db, 10).map((r) => r.digest);
+    expect(digests).toHaveLength(4);
+    const first = kit.services.scrub.begin(false, "schedule");
+    expect(first.resumed_after).toBeNull();
+    await until("a blob checked", () => first.checked_blobs >= 1);
+    await kit.services.scrub.runs.stop();
+    const done = first.checked_blobs;
+    expect(done).toBeLessThan(4);
+    expect(findScrubCursor(kit.database.db)).toEqual({ runId: first.id, after: digests[done - 1] });
+    // A dry run neither uses nor moves it.
+    const dry = kit.services.scrub.begin(true, "schedule");
+    expect(dry).toMatchObject({ resumed_after: null, total_blobs: 4 });
+    await until("the dry run checks a blob", () => dry.checked_blobs >= 1);
+    await kit.services.scrub.runs.stop();
+    expect(findScrubCursor(kit.database.db)).toEqual({ runId: first.id, after: digests[done - 1] });
+
+    const resumed = kit.services.scrub.begin(false, "schedule");
+    expect(resumed).toMatchObject({ resumed_after: digests[done - 1], total_blobs: 4 - done });
+    await until("the resumed run checks a blob", () => resumed.checked_blobs >= 1);
+    await kit.services.scrub.runs.stop();
+    expect(findScrubCursor(kit.database.db)).toEqual({ runId: resumed.id, after: digests[done + resumed.checked_blobs - 1] });
+    expect(kit.logs.filter((l) => l.msg === "scrub started").at(-1)).toMatchObject({ id: resumed.id, resumed_after: digests[done - 1] });
+
+    const byHand = kit.services.scrub.begin(false, "api");
+    expect(byHand).toMatchObject({ resumed_after: null, total_blobs: 4 });
+    await kit.services.scrub.runs.stop();
+  });
+
+  test("a run that gets to the end clears where an interrupted one stopped; a resumed run checks only what is left", async () => {
+    kit = await cacheKit();
+    await cacheImage(kit);
+    await pushLocal(kit);
+    const digests = blobPage(kit.database.db, 10).map((r) => r.digest);
+    saveScrubCursor(kit.database.db, "earlier-run", digests[1]!, 0);
+    const resumed = await scrubScheduled(kit);
+    expect(resumed).toMatchObject({ state: "done", resumed_after: digests[1], total_blobs: 2, checked_blobs: 2 });
+    expect(findScrubCursor(kit.database.db)).toBeUndefined();
+    const next = await scrubScheduled(kit);
+    expect(next).toMatchObject({ state: "done", resumed_after: null, total_blobs: 4, checked_blobs: 4 });
   });
 
   test("the admin API: start, poll, refuse a second run, unknown run, bad body", async () => {

@@ -8,7 +8,7 @@ import { TokenBucket } from "../prefetch/token-bucket.ts";
 import { MAX_CHUNK } from "./hash-at-rate.ts";
 import type { Logger } from "../telemetry/log.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
-import { blobTotals } from "../db/queries/scrub.ts";
+import { blobTotals, findScrubCursor } from "../db/queries/scrub.ts";
 import { scrubMetrics } from "./metrics.ts";
 import type { ScrubProgress } from "./progress.ts";
 import { runScrub } from "./run.ts";
@@ -59,14 +59,18 @@ export function createScrubber(deps: ScrubDeps): Scrubber {
   const begin = (dryRun: boolean, trigger: ScrubProgress["trigger"] = "api"): ScrubProgress => {
     const started = Date.now();
     const progress = runs.begin(
-      // The totals are taken at the start, so the first answer already shows them.
-      () => ({ dry_run: dryRun, trigger, rate: deps.rate, ...totalsOf(blobTotals(deps.db)) }),
+      // The totals are taken at the start, so the first answer already shows them. A scheduled
+      // repair run continues after an interrupted one; asked for by hand, a run checks everything.
+      () => {
+        const resumedAfter = !dryRun && trigger === "schedule" ? (findScrubCursor(deps.db)?.after ?? null) : null;
+        return { dry_run: dryRun, trigger, rate: deps.rate, resumed_after: resumedAfter, ...totalsOf(blobTotals(deps.db, resumedAfter ?? undefined)) };
+      },
       (p, signal) => {
         metrics.running.set(1);
-        deps.log.info("scrub started", { id: p.id, dry_run: dryRun, trigger, rate: deps.rate });
+        deps.log.info("scrub started", { id: p.id, dry_run: dryRun, trigger, rate: deps.rate, ...(p.resumed_after ? { resumed_after: p.resumed_after } : {}) });
         // A bucket per run: the rate bounds this run's reads, from its first byte.
         const bucket = new TokenBucket(deps.rate);
-        return runScrub({ db: deps.db, store: deps.store, log: deps.log, metrics, bucket, chunkSize: Math.min(MAX_CHUNK, deps.rate), upstreams: deps.upstreams, signal, refetch: () => runs.refetch() }, p);
+        return runScrub({ db: deps.db, store: deps.store, log: deps.log, metrics, bucket, chunkSize: Math.min(MAX_CHUNK, deps.rate), upstreams: deps.upstreams, signal, refetch: () => runs.refetch(), now: Date.now }, p);
       },
       (p) => {
         metrics.running.set(0);

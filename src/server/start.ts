@@ -137,7 +137,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
         log.warn("grace period over; cutting remaining transfers", {});
         await server.stop(true);
       }
-      // A running scrub stops between two chunks; the next one starts from the beginning.
+      // A running scrub stops between two chunks; the next scheduled one continues after its last blob.
       await services.scrub.stop();
       await scrubRuns.stop();
       // Unfinished jobs stay queued in SQLite and resume at the next start.

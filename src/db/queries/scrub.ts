@@ -3,7 +3,7 @@
 // blob's row so that nothing serves it and the prefetch sweep sees it missing.
 import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { blobs, manifestRefs, manifests, repositories, repositoryBlobs, tags } from "../schema.ts";
+import { blobs, manifestRefs, manifests, repositories, repositoryBlobs, scrubCursor, tags } from "../schema.ts";
 
 export interface StoredBlobRow {
   digest: string;
@@ -21,9 +21,13 @@ export function blobPage(db: Db, limit: number, after?: string): StoredBlobRow[]
     .all();
 }
 
-/** How many blob rows there are and their bytes (the scrub's total, taken at its start). */
-export function blobTotals(db: Db): { blobs: number; bytes: number } {
-  const row = db.select({ n: count(), bytes: sql<number>`coalesce(sum(${blobs.size}), 0)` }).from(blobs).get();
+/** How many blob rows there are (after `after`, in digest order) and their bytes: the scrub's total, taken at its start. */
+export function blobTotals(db: Db, after?: string): { blobs: number; bytes: number } {
+  const row = db
+    .select({ n: count(), bytes: sql<number>`coalesce(sum(${blobs.size}), 0)` })
+    .from(blobs)
+    .where(after === undefined ? undefined : gt(blobs.digest, after))
+    .get();
   return { blobs: row?.n ?? 0, bytes: Number(row?.bytes ?? 0) };
 }
 
@@ -101,4 +105,22 @@ export function forgetBlob(db: Db, digest: string): void {
 /** Corrects a blob row's size to its file's (whose bytes matched the digest). */
 export function setBlobSize(db: Db, digest: string, size: number): void {
   db.update(blobs).set({ size }).where(eq(blobs.digest, digest)).run();
+}
+
+/** Where the last interrupted repair run got to, if one was interrupted. */
+export function findScrubCursor(db: Db): { runId: string; after: string } | undefined {
+  return db.select({ runId: scrubCursor.runId, after: scrubCursor.after }).from(scrubCursor).where(eq(scrubCursor.id, 1)).get();
+}
+
+/** A repair run has checked `after` (every blob up to it, in digest order). */
+export function saveScrubCursor(db: Db, runId: string, after: string, now: number): void {
+  db.insert(scrubCursor)
+    .values({ id: 1, runId, after, updatedAt: now })
+    .onConflictDoUpdate({ target: scrubCursor.id, set: { runId, after, updatedAt: now } })
+    .run();
+}
+
+/** A repair run got to the end: the next one starts from the first blob. */
+export function clearScrubCursor(db: Db): void {
+  db.delete(scrubCursor).run();
 }
