@@ -14,7 +14,7 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { hashFile } from "../blobstore/files.ts";
-import { linkBlob, recordBlob } from "../db/queries/blobs.ts";
+import { recordBlob } from "../db/queries/blobs.ts";
 import { allBlobRows, deleteBlobRow, repositoriesReferencingBlob } from "../db/queries/lifecycle.ts";
 import { isDigest, parseDigest } from "../oci/digest.ts";
 import type { LifecycleContext } from "./context.ts";
@@ -63,10 +63,8 @@ export async function reconcile(ctx: Pick<LifecycleContext, "db" | "store" | "lo
     const size = repositories.length > 0 ? await verifiedSize(f.path, f.name) : undefined;
     if (size !== undefined) {
       const now = ctx.now();
-      ctx.db.transaction(() => {
-        recordBlob(ctx.db, f.name, size, undefined, now);
-        for (const id of repositories) linkBlob(ctx.db, id, f.name);
-      });
+      // recordBlob links it again to the repositories whose manifests reference it.
+      ctx.db.transaction(() => recordBlob(ctx.db, f.name, size, undefined, now));
       filesAdopted.push(f.name);
       continue;
     }

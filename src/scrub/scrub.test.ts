@@ -170,8 +170,23 @@ describe("scrub", () => {
         ],
       },
     ]);
-    // The cached image still gets it back from the upstream; the local one waits for a push.
+    // The cached image gets it back from the upstream; until then the local one answers unknown.
     expect(kit.database.client.prepare("select repository from prefetch_jobs where digest = ?").all(image.layer.digest)).toEqual([{ repository: "hub/lib/app" }]);
+    await expect(kit.repo("local/app").getBlob(local.layer, { head: false, range: false })).rejects.toBeInstanceOf(BlobUnknown);
+    const again = await kit.repo("hub/lib/app").getBlob(image.layer.digest, { head: false, range: false });
+    if (again.kind === "stream") await bytesOf(again.body);
+    await until("the layer stored again", () => findBlob(kit.database.db, image.layer.digest) !== undefined);
+    // Back in the store, verified: the local image serves it again without a push.
+    const served = await kit.repo("local/app").getBlob(local.layer, { head: false, range: false });
+    expect(served.kind).toBe("file");
+    expect(served.kind === "file" && sha256(readFileSync(served.path))).toBe(local.layer);
+  });
+
+  test("a blob deleted from a local repository by hand is not linked back when another repository pushes it", async () => {
+    kit = await cacheKit();
+    const local = await pushLocal(kit);
+    await kit.repo("local/app").deleteBlob(local.layer);
+    await kit.repo("local/other").monolithicUpload(local.layer, new Response(local.layerBytes).body);
     await expect(kit.repo("local/app").getBlob(local.layer, { head: false, range: false })).rejects.toBeInstanceOf(BlobUnknown);
   });
 

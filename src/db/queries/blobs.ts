@@ -1,5 +1,5 @@
 // Queries on blobs and repository_blobs.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { blobs, repositoryBlobs } from "../schema.ts";
 
@@ -21,10 +21,24 @@ export function findLinkedBlob(db: Db, repositoryId: number, digest: string): { 
  * Records a verified blob file and links it to a repository (idempotent). A blob stored
  * again (a re-push of an unreferenced one) gets its time renewed: GC's grace period
  * counts from the last store, so a blob pushed just before its manifest survives.
+ *
+ * A blob that had no row while stored manifests reference it lost it to a scrub (corrupt
+ * or missing file) or to reconciliation; its repository links went with the row. Coming
+ * back (a download for the cached image that shares it, a push anywhere), it is linked
+ * again to every repository whose manifests reference it: a local manifest was accepted
+ * only with the blob in its repository, so the local image serves again without a push.
+ * A blob deleted from one repository by hand keeps its row (its manifests keep GC off it),
+ * so that delete is never undone here.
  */
 export function recordBlob(db: Db, digest: string, size: number, repositoryId: number | undefined, now: number): void {
+  const returning = findBlob(db, digest) === undefined;
   db.insert(blobs).values({ digest, size, createdAt: now }).onConflictDoUpdate({ target: blobs.digest, set: { createdAt: now } }).run();
   if (repositoryId !== undefined) linkBlob(db, repositoryId, digest);
+  if (returning) {
+    db.run(sql`insert or ignore into repository_blobs (repository_id, digest)
+      select distinct m.repository_id, ${digest} from manifest_refs mr join manifests m on m.id = mr.manifest_id
+      where mr.kind = 'blob' and mr.digest = ${digest}`);
+  }
 }
 
 /** Renews a stored blob's time (a mount): GC's grace period counts from here, as for a push. */
