@@ -1,20 +1,25 @@
 // Queries on blobs and repository_blobs.
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
+import { prepared } from "../prepared.ts";
 import { blobs, repositoryBlobs } from "../schema.ts";
 
 export function findBlob(db: Db, digest: string): { size: number } | undefined {
-  return db.select({ size: blobs.size }).from(blobs).where(eq(blobs.digest, digest)).get();
+  const query = prepared(db, "findBlob", (d) => d.select({ size: blobs.size }).from(blobs).where(eq(blobs.digest, sql.placeholder("digest"))).prepare());
+  return query.get({ digest });
 }
 
 /** Size of a blob if `repositoryId` may serve it. */
 export function findLinkedBlob(db: Db, repositoryId: number, digest: string): { size: number } | undefined {
-  return db
-    .select({ size: blobs.size })
-    .from(repositoryBlobs)
-    .innerJoin(blobs, eq(blobs.digest, repositoryBlobs.digest))
-    .where(and(eq(repositoryBlobs.repositoryId, repositoryId), eq(repositoryBlobs.digest, digest)))
-    .get();
+  const query = prepared(db, "findLinkedBlob", (d) =>
+    d
+      .select({ size: blobs.size })
+      .from(repositoryBlobs)
+      .innerJoin(blobs, eq(blobs.digest, repositoryBlobs.digest))
+      .where(and(eq(repositoryBlobs.repositoryId, sql.placeholder("repositoryId")), eq(repositoryBlobs.digest, sql.placeholder("digest"))))
+      .prepare(),
+  );
+  return query.get({ repositoryId, digest });
 }
 
 /**

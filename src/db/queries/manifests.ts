@@ -1,6 +1,7 @@
 // Queries on manifests and manifest_refs.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
+import { prepared } from "../prepared.ts";
 import { manifestRefs, manifests } from "../schema.ts";
 
 export interface StoredManifest {
@@ -14,11 +15,19 @@ export interface StoredManifest {
 const columns = { id: manifests.id, digest: manifests.digest, mediaType: manifests.mediaType, content: manifests.content, size: manifests.size };
 
 export function findManifest(db: Db, repositoryId: number, digest: string): StoredManifest | undefined {
-  return db.select(columns).from(manifests).where(and(eq(manifests.repositoryId, repositoryId), eq(manifests.digest, digest))).get();
+  const query = prepared(db, "findManifest", (d) =>
+    d
+      .select(columns)
+      .from(manifests)
+      .where(and(eq(manifests.repositoryId, sql.placeholder("repositoryId")), eq(manifests.digest, sql.placeholder("digest"))))
+      .prepare(),
+  );
+  return query.get({ repositoryId, digest });
 }
 
 export function findManifestById(db: Db, id: number): StoredManifest | undefined {
-  return db.select(columns).from(manifests).where(eq(manifests.id, id)).get();
+  const query = prepared(db, "findManifestById", (d) => d.select(columns).from(manifests).where(eq(manifests.id, sql.placeholder("id"))).prepare());
+  return query.get({ id });
 }
 
 export interface NewManifest {

@@ -1,10 +1,12 @@
 // Queries on the repositories table.
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
+import { prepared } from "../prepared.ts";
 import { repositories } from "../schema.ts";
 
 export function findRepositoryId(db: Db, name: string): number | undefined {
-  return db.select({ id: repositories.id }).from(repositories).where(eq(repositories.name, name)).get()?.id;
+  const query = prepared(db, "findRepositoryId", (d) => d.select({ id: repositories.id }).from(repositories).where(eq(repositories.name, sql.placeholder("name"))).prepare());
+  return query.get({ name })?.id;
 }
 
 /** Returns the repository's id, creating the row if needed. */

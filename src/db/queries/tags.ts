@@ -1,6 +1,7 @@
 // Queries on the tags table.
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
+import { prepared } from "../prepared.ts";
 import { manifests, tags } from "../schema.ts";
 
 export interface TagRow {
@@ -24,7 +25,15 @@ const tagColumns = {
 };
 
 export function findTag(db: Db, repositoryId: number, name: string): TagRow | undefined {
-  return db.select(tagColumns).from(tags).innerJoin(manifests, eq(manifests.id, tags.manifestId)).where(and(eq(tags.repositoryId, repositoryId), eq(tags.name, name))).get();
+  const query = prepared(db, "findTag", (d) =>
+    d
+      .select(tagColumns)
+      .from(tags)
+      .innerJoin(manifests, eq(manifests.id, tags.manifestId))
+      .where(and(eq(tags.repositoryId, sql.placeholder("repositoryId")), eq(tags.name, sql.placeholder("name"))))
+      .prepare(),
+  );
+  return query.get({ repositoryId, name });
 }
 
 /** Points a tag at a manifest, creating it if needed. `confirmedAt` is set for upstream-confirmed tags. */
