@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BlobStore } from "../src/blobstore/store.ts";
 import { parseConfigText } from "../src/config/load.ts";
+import { keepWal } from "../src/db/wal-keeper.ts";
 import { openDatabase } from "../src/db/client.ts";
 import { evictUntil } from "../src/lifecycle/eviction.ts";
 import { leases } from "../src/lifecycle/leases.ts";
@@ -111,6 +112,8 @@ async function inProcess(dir: string, manifests: number, per: number): Promise<P
   const store = new BlobStore(dir);
   await store.init();
   const database = openDatabase(bunPlatform.openSqlite(store.paths.database));
+  // As the server does (server/start.ts): WAL checkpoints on the worker thread.
+  const walKeeper = keepWal(database.db, bunPlatform.startCheckpointer!(store.paths.database), silentLogger);
   const lifecycle = createLifecycle({ config, db: database.db, store, log: silentLogger, metrics: new Metrics(), now: Date.now });
   await lifecycle.start();
   const gcStarted = performance.now();
@@ -137,6 +140,7 @@ async function inProcess(dir: string, manifests: number, per: number): Promise<P
   const [result, evStall] = await withStallMeter(() => evictUntil(ctx, "quota", () => freed >= target * bytesPerImage));
   const evSeconds = (performance.now() - evStarted) / 1000;
   await lifecycle.stop();
+  await walKeeper.stop();
   database.close();
   return {
     gc: { seconds: gcSeconds, blobsDeleted: run.progress.deleted, maxStallMs: gcStall },
