@@ -1,17 +1,16 @@
 // WAL checkpoints. SQLite's auto-checkpoint runs inside whichever commit crosses
 // 1,000 WAL pages: a turn of 10-40 ms on the thread that also serves every GET
-// (bench/README.md, disk lifecycle). So the server turns it off and checkpoints on
-// a worker thread with a connection of its own (wal-keeper.ts, registered here with
-// useCheckpointer); without one (tests, a runtime without workers) checkpoints run
-// inline, and long write runs (GC, eviction) pause auto-checkpoint and checkpoint
-// themselves between two of their transactions.
+// (bench/README.md, disk lifecycle). So the server checkpoints on a worker thread
+// with a connection of its own (wal-keeper.ts, registered here with useCheckpointer),
+// which keeps the WAL under that mark almost always; auto-checkpoint stays on as the
+// backstop. Without a worker (tests, a runtime without workers) checkpoints run inline.
 //
-// A run that commits hundreds of small transactions also waits for its checkpoint
-// every so many commits (withCheckpointsEvery): the WAL only restarts from its
-// beginning when a checkpoint copied all of it, which never happens while writes
-// keep coming; waiting keeps a run's WAL bounded. Checkpoints do not touch
-// durability (a committed transaction is in the WAL, synced as the connection's
-// `synchronous` says); they only bound the WAL's size.
+// Long write runs (GC, eviction) pause auto-checkpoint and ask for a checkpoint every
+// so many commits, waiting for it (withCheckpointsEvery): the WAL only restarts from
+// its beginning when a checkpoint copied all of it, which never happens while writes
+// keep coming; waiting keeps a run's WAL bounded. Checkpoints do not touch durability
+// (a committed transaction is in the WAL, synced as the connection's `synchronous`
+// says); they only bound the WAL's size.
 import { sql } from "drizzle-orm";
 import type { CheckpointResult, WalCheckpointer } from "../platform/types.ts";
 import type { Db } from "./client.ts";
@@ -52,16 +51,6 @@ export function pauseAutoCheckpoint(db: Db): () => void {
     paused.delete(db);
     db.run(sql.raw(`PRAGMA wal_autocheckpoint = ${Math.trunc(s.pages)}`));
   };
-}
-
-/**
- * Sets auto-checkpoint (pages; 0 is off) as the connection's own setting: while runs
- * hold it paused, it is what comes back when the last one ends.
- */
-export function setAutoCheckpoint(db: Db, pages: number): void {
-  const state = paused.get(db);
-  if (state) state.pages = pages;
-  else db.run(sql.raw(`PRAGMA wal_autocheckpoint = ${Math.trunc(pages)}`));
 }
 
 /**
