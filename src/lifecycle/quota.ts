@@ -44,16 +44,22 @@ export class Quota implements SpaceAccount {
   overBy(bytes: number): RoomReason | undefined {
     const l = this.limits();
     if (l.maxBytes > 0 && this.usage.used + bytes > l.maxBytes) return "quota";
-    if (l.minFreeBytes > 0 && this.usage.free - bytes < l.minFreeBytes) return "min_free";
+    if (l.minFreeBytes > 0 && this.usage.free - bytes < this.floor(l)) return "min_free";
     return undefined;
+  }
+
+  /** min_free plus what SQLite may take at its next checkpoint without a charge (usage.ts). */
+  private floor(l: StorageLimits): number {
+    return l.minFreeBytes + this.usage.sqliteHeadroom;
   }
 
   charge(bytes: number): void | Promise<void> {
     if (this.usage.fsStale) this.refreshInBackground();
-    // Near the min_free floor the estimate is not enough: SQLite's own writes (its WAL) are not
-    // charged, so the file system is asked again first (a statfs, at most every 100 ms).
+    // Near the min_free floor the estimate is not enough: SQLite's own writes (its WAL, and the
+    // database file a checkpoint grows) are not charged, so the file system is asked again
+    // first (a statfs, at most every 100 ms), and the floor is raised by the WAL's size.
     const l = this.limits();
-    if (l.minFreeBytes > 0 && this.usage.free - bytes < l.minFreeBytes + NEAR_FLOOR_BYTES && this.usage.fsAgeMs > NEAR_FLOOR_REFRESH_MS) return this.slow(bytes);
+    if (l.minFreeBytes > 0 && this.usage.free - bytes < this.floor(l) + NEAR_FLOOR_BYTES && this.usage.fsAgeMs > NEAR_FLOOR_REFRESH_MS) return this.slow(bytes);
     if (this.overBy(bytes) === undefined) {
       this.usage.add(bytes);
       return;
@@ -88,7 +94,7 @@ export class Quota implements SpaceAccount {
   /** Eviction down to the low-water mark (quota) or the target free space (min_free). */
   private room(reason: RoomReason, bytes: number): Promise<number> {
     const l = this.limits();
-    const enough = reason === "quota" ? () => this.usage.used + bytes <= l.lowBytes : () => this.usage.free - bytes >= l.targetFreeBytes;
+    const enough = reason === "quota" ? () => this.usage.used + bytes <= l.lowBytes : () => this.usage.free - bytes >= l.targetFreeBytes + this.usage.sqliteHeadroom;
     this.making ??= this.makeRoom(reason, enough).finally(() => (this.making = undefined));
     return this.making;
   }

@@ -45,10 +45,19 @@ export class StoreUsage {
     await this.refreshFs();
   }
 
+  /**
+   * What SQLite may take of the free space at once, without a charge: its WAL's size. A
+   * checkpoint (every second, on the worker thread) copies the WAL's pages into the
+   * database file, which grows by as many new pages, and the WAL file keeps its size for
+   * reuse. Near the min_free floor the quota keeps this much more free (quota.ts).
+   */
+  sqliteHeadroom = 0;
+
   async refreshFs(): Promise<void> {
-    const fs = await statfs(this.root);
+    const [fs, wal] = await Promise.all([statfs(this.root), lstat(`${this.databaseFile}-wal`).then((s) => s.size, () => 0)]);
     this.fsBytes = fs.blocks * fs.bsize;
     this.fsFree = fs.bavail * fs.bsize;
+    this.sqliteHeadroom = wal;
     this.usedAtFs = this.used;
     this.fsAt = this.clock();
   }
