@@ -53,8 +53,12 @@ describe("token key", () => {
 
 describe("token verification", async () => {
   const key = await loadOrCreateTokenKey(dir);
-  let clock = Date.now();
-  const tokens = createTokenService(key, 300_000, () => clock);
+  // Real time plus an offset the expiry test moves: a clock frozen when this block ran
+  // would lag the real one that forge() stamps nbf with, and refuse tokens "not yet valid"
+  // once the file's tests start a second or more later (a busy machine).
+  let clockOffset = 0;
+  const clock = () => Date.now() + clockOffset;
+  const tokens = createTokenService(key, 300_000, clock);
 
   test("a token we issued verifies with its subject and access; anonymous has no subject", async () => {
     const issued = await tokens.issue({ user: "alice" }, access);
@@ -91,11 +95,11 @@ describe("token verification", async () => {
   test("expired tokens are refused, also once they sit in the verified cache", async () => {
     const issued = await tokens.issue({ user: "alice" }, access);
     await tokens.verify(issued.token); // now cached
-    clock += 301_000;
+    clockOffset += 301_000;
     await expectInvalid(tokens.verify(issued.token), /expired/);
-    const fresh = createTokenService(key, 300_000, () => clock);
+    const fresh = createTokenService(key, 300_000, clock);
     await expectInvalid(fresh.verify(issued.token), /expired/);
-    clock = Date.now();
+    clockOffset = 0;
   });
 
   test("another audience (service) or issuer is refused", async () => {
