@@ -15,7 +15,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { hashFile } from "../blobstore/files.ts";
 import { recordBlob } from "../db/queries/blobs.ts";
-import { allBlobRows, deleteBlobRow, repositoriesReferencingBlob } from "../db/queries/lifecycle.ts";
+import { allBlobRows, blobReferenced, deleteBlobRow } from "../db/queries/lifecycle.ts";
 import { isDigest, parseDigest } from "../oci/digest.ts";
 import type { LifecycleContext } from "./context.ts";
 
@@ -59,8 +59,7 @@ export async function reconcile(ctx: Pick<LifecycleContext, "db" | "store" | "lo
       onDisk.add(f.name);
       continue;
     }
-    const repositories = named ? repositoriesReferencingBlob(ctx.db, f.name) : [];
-    const size = repositories.length > 0 ? await verifiedSize(f.path, f.name) : undefined;
+    const size = named && blobReferenced(ctx.db, f.name) ? await verifiedSize(f.path, f.name) : undefined;
     if (size !== undefined) {
       const now = ctx.now();
       // recordBlob links it again to the repositories whose manifests reference it.

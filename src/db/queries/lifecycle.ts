@@ -110,12 +110,9 @@ export function referencedOutside(db: Db, kind: "blob" | "manifest", digest: str
   );
 }
 
-/** The repositories whose manifests reference `digest` as a blob (config or layer). */
-export function repositoriesReferencingBlob(db: Db, digest: string): number[] {
-  return db
-    .all<{ id: number }>(sql`select distinct m.repository_id as id from manifest_refs mr join manifests m on m.id = mr.manifest_id
-      where mr.kind = 'blob' and mr.digest = ${digest}`)
-    .map((r) => r.id);
+/** Does a stored manifest reference `digest` as a blob (config or layer)? */
+export function blobReferenced(db: Db, digest: string): boolean {
+  return one(db, sql`select 1 as x from manifest_refs where kind = 'blob' and digest = ${digest} limit 1`) !== undefined;
 }
 
 /** Is the blob linked to a repository other than `repositoryId` (an upload or mount of a local repository, a download of another)? */
