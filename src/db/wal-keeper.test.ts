@@ -131,7 +131,7 @@ test("a worker that lags behind a steady stream of commits: auto-checkpoint keep
   expect(largest).toBeLessThan(1100);
 });
 
-test("a worker that fails: auto-checkpoint comes back on the main connection, once, with a warning", async () => {
+test("a worker that fails: checkpoints go back to the main connection, with one warning", async () => {
   const { d } = open();
   const { log, lines } = logs();
   const fake = fakeCheckpointer(() => Promise.reject(new Error("thread gone")));

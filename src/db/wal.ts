@@ -74,7 +74,7 @@ export async function checkpointNow(db: Db): Promise<CheckpointResult> {
     try {
       return await worker.checkpoint();
     } catch {
-      // wal-keeper.ts sees the same failure, logs it and puts auto-checkpoint back.
+      // wal-keeper.ts sees the same failure and logs it once; from here on this runs inline.
       if (checkpointers.get(db) === worker) checkpointers.delete(db);
     }
   }
