@@ -24,7 +24,7 @@ if (process.argv.includes("--if-needed") && existsSync(out)) {
 
 // Worker threads' entry points: each one a second entry of the same binary, which
 // `new Worker(new URL(...))` in src/platform/bun.ts finds by its source path.
-const WORKERS = [join(root, "src/platform/checkpoint-worker-bun.ts")];
+const WORKERS = [join(root, "src/platform/checkpoint-worker-bun.ts"), join(root, "src/platform/blob-writer-worker.ts")];
 
 const result = spawnSync(process.execPath, ["build", "--compile", join(root, "src/main/bun.ts"), ...WORKERS, "--outfile", out], {
   stdio: "inherit",

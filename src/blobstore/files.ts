@@ -4,6 +4,7 @@ import { readlinkSync } from "node:fs";
 import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Algorithm, Digester } from "../oci/digest.ts";
+import type { BlobSink } from "../platform/types.ts";
 import { isDiskFull, StorageFull, TooLarge } from "./errors.ts";
 
 export interface WriteResult {
@@ -11,30 +12,33 @@ export interface WriteResult {
   digest: string;
 }
 
+/** What pipeToFile writes to: a file as it is (uploads), or a BlobSink that also hashes. */
+export type ChunkWriter = Pick<BlobSink, "depth" | "write">;
+
 /**
- * Appends a stream to an open file, hashing what passes. Memory stays flat:
- * one chunk at a time. `limit` caps the bytes accepted from this stream.
+ * Appends a stream to a writer, in order. Memory stays flat: at most `writer.depth`
+ * chunks are in flight (being written, or hashed and written on the writer thread)
+ * while the next one is read from the socket. A chunk counts as written (onChunk, with
+ * the bytes the writer handed back) only once its write is done. `limit` caps the bytes
+ * accepted from this stream.
  */
 export async function pipeToFile(
   source: ReadableStream<Uint8Array>,
-  file: FileHandle,
-  options: { digester?: Digester; limit?: number; onChunk?: (chunk: Uint8Array) => void; path?: string; charge?: (bytes: number) => void | Promise<void> } = {},
+  writer: ChunkWriter,
+  options: { limit?: number; onChunk?: (chunk: Uint8Array) => void; charge?: (bytes: number) => void | Promise<void> } = {},
 ): Promise<number> {
   const reader = source.getReader();
   let bytes = 0;
-  // One write in flight while the next chunk is read and hashed: the disk write (on the
-  // runtime's thread pool) overlaps the socket and the hash instead of adding to them.
-  // Memory: one chunk more. A chunk counts as written (onChunk) only once its write is done.
-  let writing: { done: Promise<void>; chunk: Uint8Array } | undefined;
+  // Each write's hand-on waits for the one before, so onChunk sees the chunks in order.
+  const inFlight: Promise<void>[] = [];
+  let last: Promise<void> = Promise.resolve();
   try {
     for (;;) {
       const next = reader.read();
-      if (writing) {
+      while (inFlight.length >= writer.depth) {
         // Settle the read too if the write fails, so its rejection is never unobserved.
         next.catch(() => {});
-        await writing.done;
-        options.onChunk?.(writing.chunk);
-        writing = undefined;
+        await inFlight.shift();
       }
       const { done, value } = await next;
       if (done) break;
@@ -43,18 +47,58 @@ export async function pipeToFile(
       // The quota sees each chunk before it reaches the disk (it may evict first, or refuse).
       const charging = options.charge?.(value.byteLength);
       if (charging) await charging;
-      options.digester?.update(value);
-      writing = { done: writeAll(file, value, options.path), chunk: value };
+      const written = writer.write(value);
+      const before = last;
+      last = Promise.all([before, written]).then(([, chunk]) => options.onChunk?.(chunk));
+      last.catch(() => {});
+      inFlight.push(last);
     }
+    await last;
   } catch (e) {
-    // A write still in flight must end before the caller closes or removes the file.
-    await writing?.done.catch(() => {});
+    // Writes still in flight must end before the caller closes or removes the file.
+    await Promise.allSettled(inFlight);
     await reader.cancel().catch(() => {});
     throw e;
   } finally {
     reader.releaseLock();
   }
   return bytes;
+}
+
+/** Writes to an open file as it is (a client's upload chunk: hashed once it is complete). */
+export function fileWriter(file: FileHandle, path?: string): ChunkWriter {
+  return {
+    depth: 1,
+    async write(chunk) {
+      await writeAll(file, chunk, path);
+      return chunk;
+    },
+  };
+}
+
+/** Hashes and writes a blob on the event loop (the runtime has no writer thread, or it failed). */
+export function inlineSink(path: string, algorithm: Algorithm, position: number): BlobSink {
+  const digester = new Digester(algorithm);
+  let file: Promise<FileHandle> | undefined;
+  let at = position;
+  return {
+    depth: 1,
+    async write(chunk) {
+      file ??= open(path, "r+");
+      digester.update(chunk);
+      await writeAll(await file, chunk, path, at);
+      at += chunk.byteLength;
+      return chunk;
+    },
+    async digest() {
+      return digester.digest();
+    },
+    async close() {
+      const f = file;
+      file = undefined;
+      await (await f?.catch(() => undefined))?.close().catch(() => {});
+    },
+  };
 }
 
 /**
@@ -72,11 +116,13 @@ function pathOf(file: FileHandle, known: string | undefined): string {
   }
 }
 
-async function writeAll(file: FileHandle, chunk: Uint8Array, path: string | undefined): Promise<void> {
+/** Writes all of `chunk`, at `position` when given (else at the file's own offset). */
+async function writeAll(file: FileHandle, chunk: Uint8Array, path: string | undefined, position?: number): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {
     try {
-      const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset);
+      const at = position === undefined ? null : position + offset;
+      const { bytesWritten } = await file.write(chunk, offset, chunk.byteLength - offset, at);
       offset += bytesWritten;
     } catch (e) {
       if (isDiskFull(e)) throw new StorageFull(dirname(pathOf(file, path)));

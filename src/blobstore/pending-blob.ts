@@ -1,20 +1,24 @@
 // The ONE way bytes enter the store, for upstream downloads and client uploads
-// alike: into a temporary file under tmp/ (hashed as they pass, or hashed when
-// a finished upload is adopted), verified against the digest (and the size,
+// alike: into a temporary file under tmp/ (hashed as they pass, on the writer
+// thread when there is one, or hashed when a finished upload is adopted), verified against the digest (and the size,
 // when known), fsynced, and only then renamed under blobs/. A crash at any
 // point leaves a file in tmp/, which the next start removes, or the verified
 // file: never partial content under a digest.
 import { type FileHandle, open, stat } from "node:fs/promises";
-import { Digester, parseDigest } from "../oci/digest.ts";
+import { type Algorithm, Digester, parseDigest } from "../oci/digest.ts";
+import type { BlobSink } from "../platform/types.ts";
 import { DigestMismatch, SizeMismatch } from "./errors.ts";
 import { hashFile, pipeToFile, promote, removeQuietly } from "./files.ts";
+import { inlineSinks, type OpenSink } from "./sinks.ts";
 import { chargeThen, type SpaceAccount, unlimitedSpace } from "./space.ts";
 
 export class PendingBlob {
   /** Bytes in the temporary file so far. */
   bytes = 0;
   private file: FileHandle | undefined;
-  private digester: Digester;
+  private readonly algorithm: Algorithm;
+  /** Hashes and writes the streamed bytes (opened at the first append, closed with the file). */
+  private sink: BlobSink | undefined;
   private verified = false;
   /** The digest of an adopted file (hashed whole, not as it streamed in). */
   private adopted: string | undefined;
@@ -31,8 +35,10 @@ export class PendingBlob {
     readonly finalPath: string,
     /** The quota: charged chunk by chunk before each write (lifecycle/quota.ts). */
     private readonly space: SpaceAccount = unlimitedSpace,
+    /** The writer thread's sinks, or the event loop's (sinks.ts). */
+    private readonly sinks: OpenSink = inlineSinks,
   ) {
-    this.digester = new Digester(parseDigest(digest)!.algorithm);
+    this.algorithm = parseDigest(digest)!.algorithm;
   }
 
   /** Creates the temporary file, so that readers can open it before the first byte. */
@@ -55,10 +61,9 @@ export class PendingBlob {
   /** Appends a stream, hashing it; more than `limit` bytes in all is SizeMismatch. `onChunk` sees each chunk once it is written. */
   async append(source: ReadableStream<Uint8Array>, limit: number, onChunk?: (chunk: Uint8Array) => void): Promise<number> {
     await this.open();
-    await pipeToFile(source, this.file!, {
-      digester: this.digester,
+    this.sink ??= this.sinks(this.path, this.algorithm, this.bytes);
+    await pipeToFile(source, this.sink, {
       limit: limit - this.bytes,
-      path: this.path,
       charge: (n) => {
         const covered = Math.min(n, this.reserved);
         this.reserved -= covered;
@@ -76,7 +81,7 @@ export class PendingBlob {
   /** Takes over a finished file (a client's upload): moved into tmp/ first, so nobody can append to it while it is hashed. */
   async adopt(from: string): Promise<void> {
     await promote(from, this.path);
-    const { bytes, digest } = await hashFile(this.path, this.digester.algorithm);
+    const { bytes, digest } = await hashFile(this.path, this.algorithm);
     this.bytes = bytes;
     // The upload's bytes were charged as they arrived; from here this file carries them.
     this.accounted = bytes;
@@ -85,8 +90,8 @@ export class PendingBlob {
   }
 
   /** Throws DigestMismatch or SizeMismatch unless the bytes are exactly the blob's. */
-  verify(expectedSize?: number): void {
-    const actual = this.adopted ?? this.digester.digest();
+  async verify(expectedSize?: number): Promise<void> {
+    const actual = this.adopted ?? (this.sink ? await this.sink.digest() : new Digester(this.algorithm).digest());
     if (actual !== this.digest) throw new DigestMismatch(this.digest, actual);
     if (expectedSize !== undefined && this.bytes !== expectedSize) throw new SizeMismatch(expectedSize, this.bytes);
     this.verified = true;
@@ -119,6 +124,9 @@ export class PendingBlob {
   }
 
   private async close(): Promise<void> {
+    const sink = this.sink;
+    this.sink = undefined;
+    await sink?.close();
     const f = this.file;
     this.file = undefined;
     await f?.close().catch(() => {});

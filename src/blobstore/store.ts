@@ -6,12 +6,15 @@ import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { blobPath, type StorePaths, storePaths } from "./paths.ts";
 import { PendingBlob } from "./pending-blob.ts";
+import { inlineSinks, type OpenSink } from "./sinks.ts";
 import { type SpaceAccount, unlimitedSpace } from "./space.ts";
 
 export class BlobStore {
   readonly paths: StorePaths;
   /** Charged for every byte written under storage.path (the quota sets it at start-up). */
   space: SpaceAccount = unlimitedSpace;
+  /** Where blob bytes are hashed and written: the event loop, or the writer thread the server starts (sinks.ts). */
+  sinks: OpenSink = inlineSinks;
 
   constructor(root: string) {
     this.paths = storePaths(root);
@@ -40,7 +43,7 @@ export class BlobStore {
 
   /** A write of `digest` into the store (downloads and uploads alike; see pending-blob.ts). */
   pending(digest: string): PendingBlob {
-    return new PendingBlob(digest, join(this.paths.tmp, randomUUID()), this.path(digest), this.space);
+    return new PendingBlob(digest, join(this.paths.tmp, randomUUID()), this.path(digest), this.space, this.sinks);
   }
 
   /** Digests of every file under blobs/ (for consistency checks and tests). */

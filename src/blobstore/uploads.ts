@@ -3,7 +3,7 @@
 // resumable uploads correct across restarts without saving hash state.
 import { open, readdir, stat, writeFile } from "node:fs/promises";
 import { SizeMismatch } from "./errors.ts";
-import { pipeToFile, removeQuietly } from "./files.ts";
+import { fileWriter, pipeToFile, removeQuietly } from "./files.ts";
 import { uploadPath } from "./paths.ts";
 import { chargeThen } from "./space.ts";
 import type { BlobStore } from "./store.ts";
@@ -43,9 +43,8 @@ export class UploadFiles {
     const space = this.store.space;
     let charged = 0;
     try {
-      const bytes = await pipeToFile(source, file, {
+      const bytes = await pipeToFile(source, fileWriter(file, path), {
         limit: exactBytes,
-        path,
         charge: (n) => chargeThen(space, n, (c) => (charged += c)),
       });
       if (exactBytes !== undefined && bytes !== exactBytes) throw new SizeMismatch(exactBytes, bytes);

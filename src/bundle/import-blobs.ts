@@ -35,7 +35,7 @@ export async function importBlobs(store: BlobStore, db: Db, now: () => number, s
         const pending = store.pending(digest);
         try {
           await pending.append(entry.body, entry.size + 1);
-          pending.verify(entry.size);
+          await pending.verify(entry.size);
           const size = await pending.commit();
           db.transaction(() => recordBlob(db, digest, size, undefined, now()));
           out.written++;

@@ -105,7 +105,7 @@ export class Download {
         this.onChunk(chunk.byteLength);
         this.notify();
       });
-      pending.verify(this.size);
+      await pending.verify(this.size);
       // Why before the fsync: the clients' bytes are proven right now, and durability is
       // the store's concern; making them wait for the disk flush (hundreds of ms for a
       // large layer) would add that to every cold pull.

@@ -6,7 +6,8 @@ import { sendUnixDatagram } from "./unix-datagram-bun.ts";
 import { silentFailure } from "./silent-stream.ts";
 import { rootCertificates } from "node:tls";
 import { swappableServer } from "./listener-swap.ts";
-import type { PinnedServer, Platform, RunningServer, ServeOptions, SqliteClient, WalCheckpointer } from "./types.ts";
+import type { BlobWriterThread, PinnedServer, Platform, RunningServer, ServeOptions, SqliteClient, WalCheckpointer } from "./types.ts";
+import { workerBlobWriter } from "./worker-blob-writer.ts";
 import { workerCheckpointer } from "./worker-checkpointer.ts";
 
 /**
@@ -32,6 +33,12 @@ export const bunPlatform: Platform = {
     const worker = new Worker(workerUrl("checkpoint-worker-bun.ts"));
     (worker as { unref?: () => void }).unref?.();
     return workerCheckpointer(worker, path);
+  },
+
+  startBlobWriter(): BlobWriterThread {
+    const worker = new Worker(workerUrl("blob-writer-worker.ts"));
+    (worker as { unref?: () => void }).unref?.();
+    return workerBlobWriter(worker);
   },
 
   serve(options: ServeOptions): Promise<RunningServer> {

@@ -5,7 +5,8 @@ import { Readable } from "node:stream";
 import { DatabaseSync } from "node:sqlite";
 import { adaptNodeSqlite } from "./node-sqlite-adapter.ts";
 import { swappableServer } from "./listener-swap.ts";
-import { PlatformError, type PinnedServer, type Platform, type RunningServer, type ServeOptions, type SqliteClient, type WalCheckpointer } from "./types.ts";
+import { PlatformError, type PinnedServer, type Platform, type RunningServer, type ServeOptions, type SqliteClient, type WalCheckpointer, type BlobWriterThread } from "./types.ts";
+import { workerBlobWriter } from "./worker-blob-writer.ts";
 import { workerCheckpointer } from "./worker-checkpointer.ts";
 
 // Only the members of the Deno namespace we use, so the rest of the code
@@ -36,6 +37,10 @@ export const denoPlatform: Platform = {
   startCheckpointer(path: string): WalCheckpointer {
     // Deno's workers are modules and inherit the process's permissions.
     return workerCheckpointer(new Worker(new URL("./checkpoint-worker-deno.ts", import.meta.url).href, { type: "module" }), path);
+  },
+
+  startBlobWriter(): BlobWriterThread {
+    return workerBlobWriter(new Worker(new URL("./blob-writer-worker.ts", import.meta.url).href, { type: "module" }));
   },
 
   serve(options: ServeOptions): Promise<RunningServer> {

@@ -91,6 +91,42 @@ export interface RunningServer {
   reloadTls(tls: TlsCredentials): Promise<void>;
 }
 
+/**
+ * Where a blob's bytes go on their way into the store: hashed and written at the end of
+ * its temporary file, in the order given. The one write path (blobstore/pending-blob.ts)
+ * uses one per blob, either on the event loop or on a thread of its own (BlobWriterThread).
+ */
+export interface BlobSink {
+  /** How many writes may be in flight at once. */
+  readonly depth: number;
+  /**
+   * Hashes `chunk` and writes it after the chunks before it; resolves with the same bytes
+   * once they are in the file. What resolves may be a new view of them (the chunk went to
+   * another thread and back, and the one passed in is then detached): use what is returned.
+   */
+  write(chunk: Uint8Array): Promise<Uint8Array>;
+  /** The digest (`algorithm:hex`) of every byte written, once every write settled. */
+  digest(): Promise<string>;
+  /** Releases the sink's own handle on the file (the caller's stays open). */
+  close(): Promise<void>;
+}
+
+/**
+ * A thread that hashes blob bytes and writes them to their temporary files, so that the
+ * event loop keeps only the sockets: sha256 alone was 69 % of it during a cold download
+ * (bench/README.md, issue 16). Chunks are transferred to it and back, not copied.
+ */
+export interface BlobWriterThread {
+  /** A sink writing `path` (which exists) from byte `position` on. */
+  open(path: string, algorithm: "sha256" | "sha512", position: number): BlobSink;
+  /** Set once the thread failed: every sink open then rejects, and new blobs must not use it. */
+  readonly failed: Error | undefined;
+  /** Called once, when the thread fails. */
+  onFailure?: (e: Error) => void;
+  /** Ends the thread (after the writes in flight). */
+  close(): Promise<void>;
+}
+
 export interface Platform {
   /** "bun" or "deno", for the version line and logs only; never branch on it. */
   readonly runtime: string;
@@ -98,6 +134,8 @@ export interface Platform {
   openSqlite(path: string): SqliteClient;
   /** Starts a WAL checkpointer for a SQLite file (see WalCheckpointer); absent where the runtime has no worker threads. */
   startCheckpointer?(path: string): WalCheckpointer;
+  /** Starts the thread that hashes and writes blob bytes (see BlobWriterThread); absent where the runtime has no worker threads. */
+  startBlobWriter?(): BlobWriterThread;
   /** Starts the HTTP server. */
   serve(options: ServeOptions): Promise<RunningServer>;
   /** A fetch for talking to regcache's own HTTPS listener: trusts `server`'s certificates and

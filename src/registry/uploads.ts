@@ -116,7 +116,7 @@ export async function finishUpload(ctx: RegistryContext, name: string, id: strin
     const release = leases.acquire(digest);
     try {
       await pending.adopt(ctx.uploads.path(id));
-      pending.verify();
+      await pending.verify();
       size = await pending.commit();
     } catch (e) {
       await pending.discard();

@@ -1,6 +1,7 @@
 // The composition root of `regcache serve`: opens storage, builds the services
 // from the config, starts the HTTP server, and shuts down gracefully.
 import { mkdirSync } from "node:fs";
+import { threadedSinks } from "../blobstore/sinks.ts";
 import { BlobStore } from "../blobstore/store.ts";
 import { ConfigError } from "../config/load.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
@@ -43,6 +44,13 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
   mkdirSync(config.storage.path, { recursive: true });
   const store = new BlobStore(config.storage.path);
   await store.init();
+  // Blob bytes are hashed and written on a thread of their own, so the event loop keeps
+  // only the sockets (issue 16). If the thread fails, the store writes on the event loop.
+  const blobWriter = platform.startBlobWriter?.();
+  if (blobWriter) {
+    blobWriter.onFailure = (e) => log.warn("blob writer thread failed; writing blobs on the main thread from now on", { error: e.message });
+    store.sinks = threadedSinks(blobWriter);
+  }
   const database = openDatabase(platform.openSqlite(store.paths.database));
   // WAL checkpoints on a worker thread, not inside whichever commit crosses 1,000 pages.
   const walKeeper = platform.startCheckpointer ? keepWal(database.db, platform.startCheckpointer(store.paths.database), log) : undefined;
@@ -146,6 +154,7 @@ export async function startServer(resolved: ResolvedConfig, platform: Platform, 
       stopUploadSweep();
       await lifecycle.stop();
       await walKeeper?.stop();
+      await blobWriter?.close();
       database.close();
       log.info("stopped", {});
     })());
