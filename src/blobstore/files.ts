@@ -29,8 +29,10 @@ export async function pipeToFile(
 ): Promise<number> {
   const reader = source.getReader();
   let bytes = 0;
-  // Each write's hand-on waits for the one before, so onChunk sees the chunks in order.
-  const inFlight: Promise<void>[] = [];
+  // Each write's hand-on (onChunk) waits for the one before, so the chunks are handed on in
+  // order however the writes finish; `written` is the write itself, which must end before
+  // the caller may close or remove the file, even when an earlier one failed.
+  const inFlight: { written: Promise<Uint8Array>; handed: Promise<void> }[] = [];
   let last: Promise<void> = Promise.resolve();
   try {
     for (;;) {
@@ -38,7 +40,7 @@ export async function pipeToFile(
       while (inFlight.length >= writer.depth) {
         // Settle the read too if the write fails, so its rejection is never unobserved.
         next.catch(() => {});
-        await inFlight.shift();
+        await inFlight.shift()!.handed;
       }
       const { done, value } = await next;
       if (done) break;
@@ -48,15 +50,14 @@ export async function pipeToFile(
       const charging = options.charge?.(value.byteLength);
       if (charging) await charging;
       const written = writer.write(value);
-      const before = last;
-      last = Promise.all([before, written]).then(([, chunk]) => options.onChunk?.(chunk));
+      written.catch(() => {});
+      last = Promise.all([last, written]).then(([, chunk]) => options.onChunk?.(chunk));
       last.catch(() => {});
-      inFlight.push(last);
+      inFlight.push({ written, handed: last });
     }
     await last;
   } catch (e) {
-    // Writes still in flight must end before the caller closes or removes the file.
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(inFlight.map((w) => w.written));
     await reader.cancel().catch(() => {});
     throw e;
   } finally {
