@@ -116,7 +116,7 @@ describe("eviction", () => {
     // to 90 KiB with the new bytes, so one image (16 KiB) goes.
     const pending = k.store.pending(sha(new Uint8Array(56 * KIB)));
     await pending.append(new Blob([new Uint8Array(56 * KIB)]).stream(), 56 * KIB);
-    pending.verify();
+    await pending.verify();
     await pending.commit();
     expect(k.manifests()).not.toContain(b.digest);
     expect(k.manifests()).toContain(a.digest);
@@ -143,7 +143,7 @@ describe("eviction", () => {
     // 56 KiB more: up/a (least recently pulled) goes.
     const pending = k.store.pending(sha(new Uint8Array(56 * KIB)));
     await pending.append(new Blob([new Uint8Array(56 * KIB)]).stream(), 56 * KIB);
-    pending.verify();
+    await pending.verify();
     await pending.commit();
     expect(k.logs.some((l) => l.msg === "evicted cached images")).toBe(true);
     // The refresh runs in a later turn, on its own.
@@ -449,7 +449,7 @@ describe("accounting", () => {
     const a = new Uint8Array(randomBytes(10_000));
     const pa = k.store.pending(sha(a));
     await pa.append(new Blob([a]).stream(), a.byteLength);
-    pa.verify();
+    await pa.verify();
     await pa.commit();
     const b = new Uint8Array(randomBytes(5_000));
     const pb = k.store.pending(sha(b));
@@ -462,12 +462,12 @@ describe("accounting", () => {
     expect(used()).toBe(17_000);
     await pc.append(new Blob([c]).stream(), c.byteLength);
     expect(used()).toBe(17_000); // the chunks used the reservation
-    pc.verify();
+    await pc.verify();
     await pc.commit();
     // The same blob stored again replaces the file: counted once.
     const again = k.store.pending(sha(a));
     await again.append(new Blob([a]).stream(), a.byteLength);
-    again.verify();
+    await again.verify();
     await again.commit();
     // An upload: appended, a refused chunk rolled back, then the session removed.
     const uploads = new UploadFiles(k.store);
