@@ -48,7 +48,7 @@ const chunk = (n: number) => new Uint8Array([n]);
 test("onChunk sees the chunks in order, as handed back, though the writes finish out of order", async () => {
   const m = manualWriter(3);
   const seen: number[] = [];
-  const piping = pipeToFile(streamOf([1, 2, 3, 4, 5].map(chunk)), m.writer, { onChunk: (c) => seen.push(c[0]!) });
+  const piping = pipeToFile(streamOf([1, 2, 3, 4, 5].map(chunk)), m.writer, { onChunk: (c) => seen.push(c![0]!) });
   await m.count(3);
   expect(m.writes.length).toBe(3); // depth 3: the fourth waits
   m.writes[2]!.finish(chunk(30));
@@ -77,4 +77,28 @@ test("a failed write rejects once the writes still in flight have ended", async 
   m.writes[2]!.finish(chunk(3));
   await expect(piping).rejects.toThrow("EIO");
   expect(m.writes.length).toBe(3); // nothing was written after the failure was seen
+});
+
+test("keep is asked as each chunk goes to the writer; onChunk gets the count when the bytes were not kept", async () => {
+  const asked: boolean[] = [];
+  let keep = true;
+  const writer: ChunkWriter = {
+    depth: 2,
+    async write(c, k) {
+      asked.push(k!);
+      return k ? c : undefined;
+    },
+  };
+  const seen: [number | undefined, number][] = [];
+  const source = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (asked.length === 0) c.enqueue(new Uint8Array([1, 1]));
+      else if (asked.length === 1) c.enqueue(new Uint8Array([2, 2, 2]));
+      else c.close();
+      keep = !keep;
+    },
+  });
+  expect(await pipeToFile(source, writer, { keep: () => keep, onChunk: (c, n) => seen.push([c?.[0], n]) })).toBe(5);
+  expect(asked).toEqual([false, true]);
+  expect(seen).toEqual([[undefined, 2], [2, 3]]);
 });

@@ -19,20 +19,27 @@ export type ChunkWriter = Pick<BlobSink, "depth" | "write">;
  * Appends a stream to a writer, in order. Memory stays flat: at most `writer.depth`
  * chunks are in flight (being written, or hashed and written on the writer thread)
  * while the next one is read from the socket. A chunk counts as written (onChunk, with
- * the bytes the writer handed back) only once its write is done. `limit` caps the bytes
- * accepted from this stream.
+ * the bytes the writer handed back) only once its write is done. `keep`, asked as each
+ * chunk goes to the writer, says whether anybody will want its bytes then; when not, the
+ * writer may free them and onChunk gets only the count. `limit` caps the bytes accepted
+ * from this stream.
  */
 export async function pipeToFile(
   source: ReadableStream<Uint8Array>,
   writer: ChunkWriter,
-  options: { limit?: number; onChunk?: (chunk: Uint8Array) => void; charge?: (bytes: number) => void | Promise<void> } = {},
+  options: {
+    limit?: number;
+    onChunk?: (chunk: Uint8Array | undefined, bytes: number) => void;
+    keep?: () => boolean;
+    charge?: (bytes: number) => void | Promise<void>;
+  } = {},
 ): Promise<number> {
   const reader = source.getReader();
   let bytes = 0;
   // Each write's hand-on (onChunk) waits for the one before, so the chunks are handed on in
   // order however the writes finish; `written` is the write itself, which must end before
   // the caller may close or remove the file, even when an earlier one failed.
-  const inFlight: { written: Promise<Uint8Array>; handed: Promise<void> }[] = [];
+  const inFlight: { written: Promise<Uint8Array | undefined>; handed: Promise<void> }[] = [];
   let last: Promise<void> = Promise.resolve();
   try {
     for (;;) {
@@ -49,9 +56,10 @@ export async function pipeToFile(
       // The quota sees each chunk before it reaches the disk (it may evict first, or refuse).
       const charging = options.charge?.(value.byteLength);
       if (charging) await charging;
-      const written = writer.write(value);
+      const length = value.byteLength;
+      const written = writer.write(value, options.keep?.() ?? true);
       written.catch(() => {});
-      last = Promise.all([last, written]).then(([, chunk]) => options.onChunk?.(chunk));
+      last = Promise.all([last, written]).then(([, chunk]) => options.onChunk?.(chunk, length));
       last.catch(() => {});
       inFlight.push({ written, handed: last });
     }

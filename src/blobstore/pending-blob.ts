@@ -58,8 +58,17 @@ export class PendingBlob {
     this.reserved += bytes;
   }
 
-  /** Appends a stream, hashing it; more than `limit` bytes in all is SizeMismatch. `onChunk` sees each chunk once it is written. */
-  async append(source: ReadableStream<Uint8Array>, limit: number, onChunk?: (chunk: Uint8Array) => void): Promise<number> {
+  /**
+   * Appends a stream, hashing it; more than `limit` bytes in all is SizeMismatch. `onChunk`
+   * sees each chunk once it is written: its bytes, unless `keep` said nobody would want them
+   * (pipeToFile), and its length.
+   */
+  async append(
+    source: ReadableStream<Uint8Array>,
+    limit: number,
+    onChunk?: (chunk: Uint8Array | undefined, bytes: number) => void,
+    keep?: () => boolean,
+  ): Promise<number> {
     await this.open();
     this.sink ??= this.sinks(this.path, this.algorithm, this.bytes);
     await pipeToFile(source, this.sink, {
@@ -70,9 +79,10 @@ export class PendingBlob {
         if (covered === n) return;
         return chargeThen(this.space, n - covered, (c) => (this.accounted += c));
       },
-      onChunk: (chunk) => {
-        this.bytes += chunk.byteLength;
-        onChunk?.(chunk);
+      keep,
+      onChunk: (chunk, bytes) => {
+        this.bytes += bytes;
+        onChunk?.(chunk, bytes);
       },
     });
     return this.bytes;

@@ -21,7 +21,7 @@ export function threadedSinks(thread: BlobWriterThread): OpenSink {
     };
     return {
       depth: sink.depth,
-      write: (chunk) => sink.write(chunk).catch(mapped),
+      write: (chunk, keep) => sink.write(chunk, keep).catch(mapped),
       digest: () => sink.digest().catch(mapped),
       close: () => sink.close().catch(() => {}),
     };

@@ -68,6 +68,53 @@ describe("single-flight downloads", () => {
   });
 });
 
+describe("the bytes of a chunk come back from the writer only for a reader that waits for them", () => {
+  /** Records the `keep` of every chunk written (the event loop's sink underneath). */
+  function recordKeeps(k: CacheKit): boolean[] {
+    const keeps: boolean[] = [];
+    const open = k.store.sinks;
+    k.store.sinks = (path, algorithm, position) => {
+      const sink = open(path, algorithm, position);
+      return { ...sink, write: (chunk, keep) => (keeps.push(keep ?? true), sink.write(chunk, keep)) };
+    };
+    return keeps;
+  }
+
+  test("a download nobody reads (a prefetch) keeps no chunk; a client that has caught up gets each chunk kept", async () => {
+    kit = await cacheKit();
+    const keeps = recordKeeps(kit);
+    const hub = kit.upstream();
+    const image = hub.image("team/app", "v1", 30_000);
+    const bytes = image.layer.bytes;
+    let w = controlled();
+    hub.blobBody = () => ({ body: w.body, size: bytes.byteLength });
+    const fetched = kit.pt.blobs.fetch(kit.target("hub/team/app"), image.layer.digest);
+    for (let at = 0; at < bytes.byteLength; at += 10_000) {
+      w.push(bytes.subarray(at, at + 10_000));
+      await settle();
+    }
+    w.end();
+    await fetched;
+    expect(keeps).toEqual([false, false, false]);
+
+    const other = hub.image("team/app", "v2", 30_000);
+    keeps.length = 0;
+    w = controlled();
+    hub.blobBody = () => ({ body: w.body, size: other.layer.bytes.byteLength });
+    const out = await kit.repo("hub/team/app").getBlob(other.layer.digest, { head: false, range: false });
+    if (out.kind !== "stream") throw new Error("expected a stream");
+    const reading = bytesOf(out.body!);
+    await settle();
+    for (let at = 0; at < other.layer.bytes.byteLength; at += 10_000) {
+      w.push(other.layer.bytes.subarray(at, at + 10_000));
+      await settle();
+    }
+    w.end();
+    expect(sha256(await reading)).toBe(other.layer.digest);
+    expect(keeps).toEqual([true, true, true]);
+  });
+});
+
 describe("the last byte waits for the digest check", () => {
   test("every byte written but the stream not ended: the client has all but the last", async () => {
     kit = await cacheKit();

@@ -99,12 +99,20 @@ export class Download {
       this.resolveStarted();
       // Past its size the body is not this blob, whatever it is: stop at once rather than
       // fill the disk with an endless stream nobody may be reading any more.
-      await pending.append(upstream.body, this.size ?? maxBytes, (chunk) => {
-        this.recent = { at: pending.bytes - chunk.byteLength, bytes: chunk };
-        this.written = pending.bytes;
-        this.onChunk(chunk.byteLength);
-        this.notify();
-      });
+      await pending.append(
+        upstream.body,
+        this.size ?? maxBytes,
+        (chunk, bytes) => {
+          this.recent = chunk ? { at: pending.bytes - bytes, bytes: chunk } : undefined;
+          this.written = pending.bytes;
+          this.onChunk(bytes);
+          this.notify();
+        },
+        // A chunk's bytes come back from the writer thread only if a reader has caught up and
+        // waits for them; a reader that arrives later reads the file. A download nobody
+        // watches (a prefetch, every client gone) then leaves no garbage behind.
+        () => this.waiters.length > 0,
+      );
       await pending.verify(this.size);
       // Why before the fsync: the clients' bytes are proven right now, and durability is
       // the store's concern; making them wait for the disk flush (hundreds of ms for a

@@ -4,7 +4,7 @@
 
 export type WriterRequest =
   | { open: number; path: string; algorithm: "sha256" | "sha512"; position: number }
-  | { write: number; buffer: ArrayBuffer; offset: number; length: number }
+  | { write: number; buffer: ArrayBuffer; offset: number; length: number; keep: boolean }
   | { digest: number }
   | { close: number };
 
@@ -15,7 +15,7 @@ export interface WriterFailure {
 }
 
 export type WriterReply =
-  | { id: number; buffer: ArrayBuffer; offset: number; length: number; error: WriterFailure | undefined }
+  | { id: number; buffer: ArrayBuffer | undefined; offset: number; length: number; error: WriterFailure | undefined }
   | { id: number; digest: string }
   | { id: number; error: WriterFailure }
   | { id: number; closed: true };

@@ -55,7 +55,15 @@ self.onmessage = (event) => {
       }
     }
     const error = job ? job.error : { message: "unknown blob sink" };
-    self.postMessage({ id: m.write, buffer: m.buffer, offset: m.offset, length: m.length, error }, [m.buffer]);
+    if (m.keep) {
+      self.postMessage({ id: m.write, buffer: m.buffer, offset: m.offset, length: m.length, error }, [m.buffer]);
+      return;
+    }
+    // Nobody waits for these bytes (a prefetch, or every client left): free them now.
+    // Dropped, they would be garbage until the next collection, and a download makes
+    // 512 MiB of it in a second (bench/README.md: the peak halves).
+    (m.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }).transfer?.(0);
+    self.postMessage({ id: m.write, buffer: undefined, offset: m.offset, length: m.length, error });
     return;
   }
   if ("digest" in m) {

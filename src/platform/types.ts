@@ -100,11 +100,13 @@ export interface BlobSink {
   /** How many writes may be in flight at once. */
   readonly depth: number;
   /**
-   * Hashes `chunk` and writes it after the chunks before it; resolves with the same bytes
-   * once they are in the file. What resolves may be a new view of them (the chunk went to
-   * another thread and back, and the one passed in is then detached): use what is returned.
+   * Hashes `chunk` and writes it after the chunks before it; resolves once the bytes are in
+   * the file, with the same bytes, possibly as a new view of them (the chunk went to another
+   * thread and back, and the one passed in is then detached): use what is returned. With
+   * `keep` false the caller has no more use for them, and a thread frees them at once
+   * instead of sending them back (undefined).
    */
-  write(chunk: Uint8Array): Promise<Uint8Array>;
+  write(chunk: Uint8Array, keep?: boolean): Promise<Uint8Array | undefined>;
   /** The digest (`algorithm:hex`) of every byte written, once every write settled. */
   digest(): Promise<string>;
   /** Releases the sink's own handle on the file (the caller's stays open). */

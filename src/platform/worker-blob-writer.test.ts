@@ -39,7 +39,7 @@ test("chunks land in order from the sink's position; the digest covers what this
   const expected = Buffer.concat(chunks.map((c) => Buffer.from(c)));
   // All in flight at once, as pipeToFile has them.
   const back = await Promise.all(chunks.map((c) => sink.write(c)));
-  expect(Buffer.concat(back.map((c) => Buffer.from(c)))).toEqual(expected);
+  expect(Buffer.concat(back.map((c) => Buffer.from(c!)))).toEqual(expected);
   expect(await sink.digest()).toBe(sha256(expected));
   await sink.close();
   expect(readFileSync(path)).toEqual(Buffer.concat([Buffer.from("head:"), expected]));
@@ -60,6 +60,20 @@ test("a chunk that owns its buffer is moved to the thread; a view into a larger 
   expect(shared).toEqual(bytes(10_000, 6));
   expect(view.byteLength).toBe(2000);
   await sink.close();
+});
+
+test("bytes nobody keeps are written and hashed, and not sent back", async () => {
+  thread = bunPlatform.startBlobWriter!();
+  const path = tempFile();
+  const sink = thread.open(path, "sha256", 0);
+  const dropped = bytes(200_000, 3);
+  expect(await sink.write(dropped, false)).toBeUndefined();
+  expect(dropped.byteLength).toBe(0); // moved to the thread, and freed there
+  expect(await sink.write(bytes(10, 4), true)).toEqual(bytes(10, 4));
+  const all = Buffer.concat([Buffer.from(bytes(200_000, 3)), Buffer.from(bytes(10, 4))]);
+  expect(await sink.digest()).toBe(sha256(all));
+  await sink.close();
+  expect(readFileSync(path)).toEqual(all);
 });
 
 test("a full disk is StorageFull naming the folder; the blob's later writes and its digest fail too", async () => {

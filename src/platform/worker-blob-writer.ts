@@ -48,12 +48,12 @@ export function workerBlobWriter(worker: Worker): BlobWriterThread {
       if (!thread.failed) worker.postMessage({ open: id, path, algorithm, position } satisfies WriterRequest);
       const sink: BlobSink = {
         depth: DEPTH,
-        async write(chunk) {
+        async write(chunk, keep = true) {
           const { buffer, offset } = ownBuffer(chunk);
-          const reply = await ask({ write: id, buffer, offset, length: chunk.byteLength }, [buffer]);
+          const reply = await ask({ write: id, buffer, offset, length: chunk.byteLength, keep }, [buffer]);
           if ("error" in reply && reply.error) throw threadError(reply.error);
-          if (!("buffer" in reply)) throw new Error("blob writer thread: unexpected reply to a write");
-          return new Uint8Array(reply.buffer, reply.offset, reply.length);
+          if (!("length" in reply)) throw new Error("blob writer thread: unexpected reply to a write");
+          return reply.buffer ? new Uint8Array(reply.buffer, reply.offset, reply.length) : undefined;
         },
         async digest() {
           const reply = await ask({ digest: id });
