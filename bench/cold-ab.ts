@@ -3,7 +3,8 @@
 // is regcache's own streaming path. For each binary given, alternating, per trial: a fresh
 // regcache on empty storage; at-rest RSS (2 s after start, one /v2/ served); one cold curl
 // of the blob (MB/s); then, on a second fresh instance, 20 clients at once cold, then 20
-// at once cached, with VmHWM over that phase.
+// at once cached, with VmHWM over that phase; then, on a third, one cold GET whose client
+// leaves at once (the download goes on, as a prefetch does), with VmHWM until it is stored.
 //   bun bench/cold-ab.ts [--mib 512] [--trials 3] BINARY...
 // Everything on 127.0.0.1; every process is stopped by its pid.
 import { createHash, randomBytes } from "node:crypto";
@@ -78,7 +79,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-type Row = { rest: number; coldMBs: number; coldCpu: number; cold20s: number; cached20s: number; peak: number };
+type Row = { rest: number; coldMBs: number; coldCpu: number; cold20s: number; cached20s: number; peak: number; unreadOver: number };
 const rows: Record<string, Row[]> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.error(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
@@ -105,17 +106,27 @@ for (let t = 0; t < trials; t++) {
     const cached20s = (performance.now() - t1) / 1000;
     const peak = peakRssMiB(a.child.pid);
     await a.child.stop("SIGTERM", 5000);
-    const row = { rest, coldMBs: size / one.seconds / 1e6, coldCpu, cold20s, cached20s, peak };
+    // A download nobody reads: the client takes the headers and leaves.
+    a = await start(binary);
+    await new Promise((r) => setTimeout(r, 1000));
+    const unreadRest = rssMiB(a.child.pid);
+    resetPeakRss(a.child.pid);
+    const left = await fetch(blobPath(a.url));
+    await left.body?.cancel();
+    await waitHit(blobPath(a.url));
+    const unreadOver = peakRssMiB(a.child.pid) - unreadRest;
+    await a.child.stop("SIGTERM", 5000);
+    const row = { rest, coldMBs: size / one.seconds / 1e6, coldCpu, cold20s, cached20s, peak, unreadOver };
     (rows[binary] ??= []).push(row);
     console.error(`${binary}: ${JSON.stringify(row)} load ${loadavg()[0]!.toFixed(2)}`);
   }
 }
 await nginx.stop();
-console.log(`| binary | at-rest RSS MiB | cold 1 client MB/s | its CPU s | ${clients} cold s | ${clients} cached s | peak RSS MiB | peak - rest |`);
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+console.log(`| binary | at-rest RSS MiB | cold 1 client MB/s | its CPU s | ${clients} cold s | ${clients} cached s | peak RSS MiB | peak - rest | unread download: peak - rest |`);
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const [b, rs] of Object.entries(rows)) {
   const m = (k: keyof Row) => median(rs.map((r) => r[k]));
-  console.log(`| ${b} | ${m("rest").toFixed(0)} | ${m("coldMBs").toFixed(0)} | ${m("coldCpu").toFixed(2)} | ${m("cold20s").toFixed(2)} | ${m("cached20s").toFixed(2)} | ${m("peak").toFixed(0)} | ${median(rs.map((r) => r.peak - r.rest)).toFixed(0)} |`);
+  console.log(`| ${b} | ${m("rest").toFixed(0)} | ${m("coldMBs").toFixed(0)} | ${m("coldCpu").toFixed(2)} | ${m("cold20s").toFixed(2)} | ${m("cached20s").toFixed(2)} | ${m("peak").toFixed(0)} | ${median(rs.map((r) => r.peak - r.rest)).toFixed(0)} | ${m("unreadOver").toFixed(0)} |`);
 }
 console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 process.exit(0);
