@@ -123,6 +123,41 @@ describe("the bytes of a chunk come back from the writer only for a reader that 
     expect(keeps).toHaveLength(3);
     expect(keeps.slice(1)).toEqual([true, true]);
   });
+
+  test("chunks are kept while any client reads, busy or waiting, and no more once the last one left", async () => {
+    kit = await cacheKit();
+    const keeps = recordKeeps(kit);
+    const hub = kit.upstream();
+    const image = hub.image("team/app", "v1", 60_000);
+    const bytes = image.layer.bytes;
+    const w = controlled();
+    hub.blobBody = () => ({ body: w.body, size: bytes.byteLength });
+    const getBody = async () => {
+      const out = await kit.repo("hub/team/app").getBlob(image.layer.digest, { head: false, range: false });
+      if (out.kind !== "stream") throw new Error("expected a stream");
+      return out.body!.getReader();
+    };
+    const [a, b] = [await getBody(), await getBody()];
+    const firstA = a.read();
+    const firstB = b.read();
+    w.push(bytes.subarray(0, 10_000));
+    await Promise.all([firstA, firstB]);
+    // Neither reads now (as when both are busy sending): they still count.
+    w.push(bytes.subarray(10_000, 20_000));
+    await settle();
+    await a.cancel();
+    w.push(bytes.subarray(20_000, 30_000));
+    await settle();
+    await b.cancel();
+    for (let at = 30_000; at < bytes.byteLength; at += 10_000) {
+      w.push(bytes.subarray(at, at + 10_000));
+      await settle();
+    }
+    w.end();
+    await kit.pt.blobs.fetch(kit.target("hub/team/app"), image.layer.digest);
+    expect(keeps).toHaveLength(6);
+    expect(keeps.slice(1)).toEqual([true, true, false, false, false]);
+  });
 });
 
 describe("the last byte waits for the digest check", () => {

@@ -29,6 +29,9 @@ export class Download {
   /** The blob's size: the descriptor's when a stored manifest gave it, else the upstream's Content-Length, if any. */
   size: number | undefined;
   error: Error | undefined;
+  /** Clients reading this download as it grows (tail-reader.ts): while there are none, the
+   *  writer thread frees each chunk instead of sending its bytes back. */
+  readers = 0;
   /** Every byte is written and matched the digest: clients may have the last byte, even
    *  while the file is still being fsynced and moved into the store. */
   verified = false;
@@ -108,10 +111,10 @@ export class Download {
           this.onChunk(bytes);
           this.notify();
         },
-        // A chunk's bytes come back from the writer thread only if a reader has caught up and
-        // waits for them; a reader that arrives later reads the file. A download nobody
-        // watches (a prefetch, every client gone) then leaves no garbage behind.
-        () => this.waiters.length > 0,
+        // A chunk's bytes come back from the writer thread only while somebody reads this
+        // download (a reader that arrives later reads the file). One nobody reads (a prefetch,
+        // every client gone) then leaves no garbage behind: 512 MiB of it per 512 MiB blob.
+        () => this.readers > 0,
       );
       await pending.verify(this.size);
       // Why before the fsync: the clients' bytes are proven right now, and durability is

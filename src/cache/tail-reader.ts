@@ -26,7 +26,12 @@ async function openEither(d: Download): Promise<FileHandle> {
 export function tailStream(d: Download, start: number, end: number | undefined): ReadableStream<Uint8Array> {
   let file: FileHandle | undefined;
   let position = start;
+  // Counted among the download's readers from the first read until the stream ends, fails
+  // or is cancelled (download.ts keeps chunks in memory only while somebody reads).
+  let counted: "not yet" | "yes" | "ended" = "not yet";
   const close = async () => {
+    if (counted === "yes") d.readers--;
+    counted = "ended";
     const f = file;
     file = undefined;
     await f?.close().catch(() => {});
@@ -34,6 +39,10 @@ export function tailStream(d: Download, start: number, end: number | undefined):
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        if (counted === "not yet") {
+          counted = "yes";
+          d.readers++;
+        }
         file ??= await openEither(d);
         for (;;) {
           // Verified: every byte is written and matched the digest (the file may still be syncing).
