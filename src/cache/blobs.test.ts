@@ -68,7 +68,7 @@ describe("single-flight downloads", () => {
   });
 });
 
-describe("the bytes of a chunk come back from the writer only for a reader that waits for them", () => {
+describe("the bytes of a chunk come back from the writer only while somebody reads the download", () => {
   /** Records the `keep` of every chunk written (the event loop's sink underneath). */
   function recordKeeps(k: CacheKit): boolean[] {
     const keeps: boolean[] = [];
