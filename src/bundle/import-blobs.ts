@@ -34,7 +34,8 @@ export async function importBlobs(store: BlobStore, db: Db, now: () => number, s
       } else {
         const pending = store.pending(digest);
         try {
-          await pending.append(entry.body, entry.size + 1);
+          // Nobody reads an import as it lands: the writer thread frees each chunk once written.
+          await pending.append(entry.body, entry.size + 1, undefined, () => false);
           await pending.verify(entry.size);
           const size = await pending.commit();
           db.transaction(() => recordBlob(db, digest, size, undefined, now()));
