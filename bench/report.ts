@@ -1,6 +1,7 @@
 // The results as one object (written as JSON with --json) and as a markdown table,
 // with PASS/FAIL for each of regcache's targets.
 import type { DiskFigures } from "./disk.ts";
+import { CLIENTS as MEMORY_CLIENTS, type MemoryFigures } from "./memory.ts";
 import type { BigBlobFigures } from "./big-blob.ts";
 import type { PullFigures } from "./cold-pull.ts";
 import type { ConcurrentFigures } from "./concurrent.ts";
@@ -16,6 +17,8 @@ export interface Results {
   concurrent: Record<"proxy" | "regcache", ConcurrentFigures>;
   bigBlob: BigBlobFigures;
   outage: Record<"proxy" | "regcache", OutageFigures>;
+  /** Issue 16's memory figure: at rest, and 20 clients streaming the 512 MiB blob (memory.ts). */
+  memory: MemoryFigures;
   /** Disk lifecycle (issue 11, bench/disk.ts). */
   disk?: DiskFigures;
   targets: Target[];
@@ -33,10 +36,9 @@ const f = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFraction
 const x = (n: number) => `${f(n, 2)}×`;
 
 export function evaluateTargets(r: Omit<Results, "targets" | "durationSeconds">): Target[] {
-  const { pulls, manifestRps, concurrent, bigBlob, outage } = r;
+  const { pulls, manifestRps, concurrent, bigBlob, outage, memory } = r;
   const gets = pulls.regcache.upstreamGetsPerBlob;
   const bestOther = Math.max(bigBlob.cached.nginx.mbPerSecond, bigBlob.cached.proxy.mbPerSecond);
-  const rssRatio = bigBlob.peakRssMiB.regcache / bigBlob.peakRssMiB.proxy;
   const rpsRatio = manifestRps.regcache.requestsPerSecond / manifestRps.upstream.requestsPerSecond;
   const blobRatio = bigBlob.cached.regcache.mbPerSecond / bestOther;
   const o = outage.regcache;
@@ -72,10 +74,16 @@ export function evaluateTargets(r: Omit<Results, "targets" | "durationSeconds">)
       pass: concurrent.regcache.upstreamGets === 1 && concurrent.regcache.verified === concurrent.regcache.clients,
     },
     {
-      name: "peak RSS streaming 512 MiB blobs",
-      target: "≤ 1.5× the reference proxy's",
-      actual: `${x(rssRatio)}`,
-      pass: rssRatio <= 1.5,
+      name: `peak RSS, ${MEMORY_CLIENTS} clients streaming 512 MiB`,
+      target: "≤ at-rest + 48 MiB",
+      actual: `+${f(memory.regcache.over)} MiB over at-rest (median of ${memory.trials})`,
+      pass: memory.regcache.over <= 48,
+    },
+    {
+      name: "at-rest RSS",
+      target: "≤ 80 MiB",
+      actual: `${f(memory.regcache.rest)} MiB`,
+      pass: memory.regcache.rest <= 80,
     },
     {
       name: "every upstream down",
@@ -151,7 +159,7 @@ export function markdown(r: Results): string {
       f(bigBlob.peakRssMiB.proxy),
       `${f(bigBlob.peakRssMiB.regcache)} (${x(bigBlob.peakRssMiB.regcache / bigBlob.peakRssMiB.proxy)} proxy)`,
       f(bigBlob.peakRssMiB.nginx),
-      pass("peak RSS streaming 512 MiB blobs"),
+      "",
     ],
     [
       "peak RSS from start until then: pulls, manifest load, 20 concurrent GETs (MiB)",
@@ -160,6 +168,22 @@ export function markdown(r: Results): string {
       f(bigBlob.peakRssBeforeMiB.regcache),
       f(bigBlob.peakRssBeforeMiB.nginx),
       "",
+    ],
+    [
+      `at-rest RSS, fresh instance (MiB, median of ${r.memory.trials})`,
+      "",
+      f(r.memory.proxy.rest),
+      f(r.memory.regcache.rest),
+      "",
+      pass("at-rest RSS"),
+    ],
+    [
+      `peak RSS, ${MEMORY_CLIENTS} clients × 512 MiB cold then cached (MiB; over at-rest)`,
+      "",
+      `${f(r.memory.proxy.peak)}; +${f(r.memory.proxy.over)}`,
+      `${f(r.memory.regcache.peak)}; +${f(r.memory.regcache.over)}`,
+      "",
+      pass(`peak RSS, ${MEMORY_CLIENTS} clients streaming 512 MiB`),
     ],
     ["restarted while every upstream is down", "(stopped)", outageCell(outage.proxy), outageCell(outage.regcache), "", pass("every upstream down")],
   ];

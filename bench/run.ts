@@ -8,6 +8,7 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startUpstreamRegistry } from "../test/helpers/upstream-registry.ts";
 import { measureBigBlob } from "./big-blob.ts";
+import { measureMemory } from "./memory.ts";
 import { measurePulls } from "./cold-pull.ts";
 import { concurrentColdGets } from "./concurrent.ts";
 import { prepareFixtures } from "./fixtures.ts";
@@ -104,6 +105,9 @@ async function main(): Promise<Results> {
     log,
   );
 
+  log(`memory: at rest, then 20 clients streaming the 512 MiB blob, fresh instances, ${trials} trials`);
+  const memory = await measureMemory(upstream, fixtures, trials, log);
+
   log("every upstream down: restarting both caches");
   const outage = await measureOutage(upstream, { proxy, regcache }, fixtures.pull, { repo: fixtures.big.repo, ...fixtures.bigBlob });
 
@@ -111,7 +115,7 @@ async function main(): Promise<Results> {
   const disk = await measureDisk({ seconds: manifestSeconds, log });
 
   machine["load average at end"] = loadavg().map((l) => l.toFixed(2)).join(" ");
-  const partial = { date, machine, pulls: pulls.figures, manifestRps: rps, concurrent, bigBlob, outage, disk };
+  const partial = { date, machine, pulls: pulls.figures, manifestRps: rps, concurrent, bigBlob, outage, memory, disk };
   return { ...partial, targets: evaluateTargets(partial), durationSeconds: (performance.now() - began) / 1000 };
 }
 
