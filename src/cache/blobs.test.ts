@@ -142,12 +142,17 @@ describe("the bytes of a chunk come back from the writer only while somebody rea
     const firstB = b.read();
     w.push(bytes.subarray(0, 10_000));
     await Promise.all([firstA, firstB]);
+    // Each chunk's keep is decided when it goes to the writer, after the write before it
+    // (real file I/O): wait for that decision, not for a number of turns.
+    const decided = async (n: number) => {
+      while (keeps.length < n) await new Promise((r) => setTimeout(r, 5));
+    };
     // Neither reads now (as when both are busy sending): they still count.
     w.push(bytes.subarray(10_000, 20_000));
-    await settle();
+    await decided(2);
     await a.cancel();
     w.push(bytes.subarray(20_000, 30_000));
-    await settle();
+    await decided(3);
     await b.cancel();
     for (let at = 30_000; at < bytes.byteLength; at += 10_000) {
       w.push(bytes.subarray(at, at + 10_000));
