@@ -1,9 +1,9 @@
 // The ONE way bytes enter the store, for upstream downloads and client uploads
 // alike: into a temporary file under tmp/ (hashed as they pass, on the writer
-// thread when there is one, or hashed when a finished upload is adopted), verified against the digest (and the size,
-// when known), fsynced, and only then renamed under blobs/. A crash at any
-// point leaves a file in tmp/, which the next start removes, or the verified
-// file: never partial content under a digest.
+// thread when there is one, or hashed when a finished upload is adopted),
+// verified against the digest (and the size, when known), fsynced, and only then
+// renamed under blobs/. A crash at any point leaves a file in tmp/, which the
+// next start removes, or the verified file: never partial content under a digest.
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { type Algorithm, Digester, parseDigest } from "../oci/digest.ts";
 import type { BlobSink } from "../platform/types.ts";
