@@ -16,10 +16,10 @@ export interface CheckpointReply {
   error?: string;
 }
 
-/** What the worker needs of a SQLite connection. */
+/** What the worker needs of a SQLite connection: bun:sqlite's Database and node:sqlite's DatabaseSync both have it. */
 export interface CheckpointConnection {
-  /** Runs `PRAGMA wal_checkpoint(PASSIVE)` and returns its row. */
-  checkpoint(): { busy: number; log: number; checkpointed: number };
+  exec(sql: string): unknown;
+  prepare(sql: string): { get(): unknown };
   close(): void;
 }
 
@@ -31,23 +31,27 @@ interface WorkerScope {
 
 export function serveCheckpoints(scope: WorkerScope, open: (path: string) => CheckpointConnection): void {
   let connection: CheckpointConnection | undefined;
+  let statement: { get(): unknown } | undefined;
   scope.onmessage = (event) => {
     const message = event.data;
     if (message.open !== undefined) {
       connection = open(message.open);
+      // The main connection may hold the write lock for a moment; a checkpoint waits for it.
+      connection.exec("PRAGMA busy_timeout = 5000");
+      statement = connection.prepare("PRAGMA wal_checkpoint(PASSIVE)");
       return;
     }
     if (message.close) {
       connection?.close();
-      connection = undefined;
+      connection = statement = undefined;
       scope.postMessage({ closed: true });
       scope.close();
       return;
     }
     const id = message.id ?? 0;
     try {
-      if (!connection) throw new Error("checkpointer has no open database");
-      const row = connection.checkpoint();
+      if (!statement) throw new Error("checkpointer has no open database");
+      const row = statement.get() as { busy: number; log: number; checkpointed: number };
       scope.postMessage({ id, frames: row.log, checkpointed: row.checkpointed });
     } catch (e) {
       scope.postMessage({ id, error: (e as Error).message });
