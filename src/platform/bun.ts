@@ -22,6 +22,13 @@ function workerUrl(file: string): string {
   return existsSync(fileURLToPath(beside)) ? beside.href : new URL(`./platform/${file}`, import.meta.url).href;
 }
 
+/** Starts a worker thread that does not keep the process alive by itself (shutdown closes it). */
+function startWorker(file: string): Worker {
+  const worker = new Worker(workerUrl(file));
+  (worker as { unref?: () => void }).unref?.();
+  return worker;
+}
+
 export const bunPlatform: Platform = {
   runtime: `bun ${Bun.version}`,
 
@@ -30,15 +37,11 @@ export const bunPlatform: Platform = {
   },
 
   startCheckpointer(path: string): WalCheckpointer {
-    const worker = new Worker(workerUrl("checkpoint-worker-bun.ts"));
-    (worker as { unref?: () => void }).unref?.();
-    return workerCheckpointer(worker, path);
+    return workerCheckpointer(startWorker("checkpoint-worker-bun.ts"), path);
   },
 
   startBlobWriter(): BlobWriterThread {
-    const worker = new Worker(workerUrl("blob-writer-worker.ts"));
-    (worker as { unref?: () => void }).unref?.();
-    return workerBlobWriter(worker);
+    return workerBlobWriter(startWorker("blob-writer-worker.ts"));
   },
 
   serve(options: ServeOptions): Promise<RunningServer> {
