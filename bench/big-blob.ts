@@ -21,7 +21,8 @@ export interface BigBlobFigures {
   resetWorked: boolean;
 }
 
-async function waitUntilCached(url: string, timeoutMs = 60_000): Promise<void> {
+/** Waits until regcache answers the blob from its store (X-Cache: HIT). */
+export async function waitUntilCached(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const head = await fetch(url, { method: "HEAD" });

@@ -15,6 +15,8 @@ import { parseArgs } from "node:util";
 import { freePort } from "../test/helpers/ports.ts";
 import { runCommand, spawnProcess, waitForHttp } from "../test/helpers/processes.ts";
 import { makeTempDir } from "../test/helpers/temp-dirs.ts";
+import { waitUntilCached } from "./big-blob.ts";
+import { singleGet } from "./blob-throughput.ts";
 import { startNginx } from "./nginx.ts";
 import { peakRssMiB, resetPeakRss, rssMiB } from "./rss.ts";
 
@@ -58,19 +60,9 @@ async function start(binary: string) {
 }
 
 async function curl(url: string): Promise<{ seconds: number; bytes: number }> {
-  const { stdout } = await runCommand("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", url], { name: "curl", timeoutMs: 300_000 });
-  const [status, bytes, seconds] = stdout.trim().split(" ").map(Number);
-  if (status !== 200 || bytes !== size) throw new Error(`curl ${url}: ${status}, ${bytes} bytes`);
-  return { seconds: seconds!, bytes: bytes! };
-}
-
-async function waitHit(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const r = await fetch(url, { method: "HEAD" });
-    if (r.headers.get("x-cache") === "HIT") return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("never cached");
+  const got = await singleGet(url);
+  if (got.status !== 200 || got.bytes !== size) throw new Error(`curl ${url}: ${got.status}, ${got.bytes} bytes`);
+  return got;
 }
 
 /** CPU seconds (user + system, all threads) the process has used so far. */
@@ -91,7 +83,7 @@ for (let t = 0; t < trials; t++) {
     const rest = rssMiB(a.child.pid);
     const cpu0 = cpuSeconds(a.child.pid);
     const one = await curl(blobPath(a.url));
-    await waitHit(blobPath(a.url));
+    await waitUntilCached(blobPath(a.url));
     const coldCpu = cpuSeconds(a.child.pid) - cpu0;
     await a.child.stop("SIGTERM", 5000);
     a = await start(binary);
@@ -100,7 +92,7 @@ for (let t = 0; t < trials; t++) {
     const t0 = performance.now();
     await Promise.all(Array.from({ length: clients }, () => curl(blobPath(a.url))));
     const cold20s = (performance.now() - t0) / 1000;
-    await waitHit(blobPath(a.url));
+    await waitUntilCached(blobPath(a.url));
     const t1 = performance.now();
     await Promise.all(Array.from({ length: clients }, () => curl(blobPath(a.url))));
     const cached20s = (performance.now() - t1) / 1000;
@@ -113,7 +105,7 @@ for (let t = 0; t < trials; t++) {
     resetPeakRss(a.child.pid);
     const left = await fetch(blobPath(a.url));
     await left.body?.cancel();
-    await waitHit(blobPath(a.url));
+    await waitUntilCached(blobPath(a.url));
     const unreadOver = peakRssMiB(a.child.pid) - unreadRest;
     await a.child.stop("SIGTERM", 5000);
     const row = { rest, coldMBs: size / one.seconds / 1e6, coldCpu, cold20s, cached20s, peak, unreadOver };

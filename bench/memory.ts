@@ -3,7 +3,8 @@
 // 20 at once cached; VmHWM over those two phases. Trials alternate which cache goes first;
 // medians. Targets (regcache): peak ≤ at-rest + 48 MiB, at-rest ≤ 80 MiB.
 import type { UpstreamRegistry } from "../test/helpers/upstream-registry.ts";
-import { runCommand } from "../test/helpers/processes.ts";
+import { waitUntilCached } from "./big-blob.ts";
+import { singleGet } from "./blob-throughput.ts";
 import type { Fixtures } from "./fixtures.ts";
 import { median } from "./pulls.ts";
 import { peakRssMiB, resetPeakRss, rssMiB } from "./rss.ts";
@@ -19,22 +20,11 @@ export interface MemoryFigures {
 }
 
 async function curlWhole(url: string, size: number): Promise<void> {
-  const { stdout } = await runCommand("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", url], { name: "curl", timeoutMs: 300_000 });
-  const [status, bytes] = stdout.trim().split(" ").map(Number);
-  if (status !== 200 || bytes !== size) throw new Error(`${url}: ${status}, ${bytes} bytes (expected ${size})`);
+  const got = await singleGet(url);
+  if (got.status !== 200 || got.bytes !== size) throw new Error(`${url}: ${got.status}, ${got.bytes} bytes (expected ${size})`);
 }
 
-async function settleCached(url: string): Promise<void> {
-  // Each cache stores the blob once every byte arrived; the reference proxy answers HEAD from
-  // its store, regcache says HIT. Either way, wait until a HEAD no longer reaches the upstream.
-  for (let i = 0; i < 600; i++) {
-    const r = await fetch(url, { method: "HEAD" });
-    if (r.ok && r.headers.get("x-cache") !== "MISS") return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function oneTrial(endpoint: Endpoint, repo: string, digest: string, size: number): Promise<{ rest: number; peak: number }> {
+async function oneTrial(endpoint: Endpoint, repo: string, digest: string, size: number, cached: (url: string) => Promise<void>): Promise<{ rest: number; peak: number }> {
   await fetch(`${endpoint.url}/v2/`).then((r) => r.arrayBuffer());
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const pid = endpoint.pid();
@@ -42,7 +32,7 @@ async function oneTrial(endpoint: Endpoint, repo: string, digest: string, size: 
   resetPeakRss(pid);
   const url = blobUrl(endpoint, repo, digest);
   await Promise.all(Array.from({ length: CLIENTS }, () => curlWhole(url, size)));
-  await settleCached(url);
+  await cached(url);
   await Promise.all(Array.from({ length: CLIENTS }, () => curlWhole(url, size)));
   return { rest, peak: peakRssMiB(pid) };
 }
@@ -51,14 +41,15 @@ export async function measureMemory(upstream: UpstreamRegistry, fixtures: Fixtur
   const { repo } = fixtures.big;
   const { digest, size } = fixtures.bigBlob;
   const runs = { proxy: [] as { rest: number; peak: number }[], regcache: [] as { rest: number; peak: number }[] };
+  // The reference proxy has stored the blob once its clients got it; regcache says so (HIT).
   const caches = {
     proxy: async () => {
       const p = await startReferenceProxy(upstream);
-      return { endpoint: p.endpoint, stop: () => p.registry.stop() };
+      return { endpoint: p.endpoint, stop: () => p.registry.stop(), cached: async () => {} };
     },
     regcache: async () => {
       const r = await startRegcacheProxy(upstream);
-      return { endpoint: r.endpoint, stop: () => r.regcache.dispose() };
+      return { endpoint: r.endpoint, stop: () => r.regcache.dispose(), cached: (url: string) => waitUntilCached(url) };
     },
   };
   for (let t = 0; t < trials; t++) {
@@ -66,7 +57,7 @@ export async function measureMemory(upstream: UpstreamRegistry, fixtures: Fixtur
     for (const which of order) {
       const cache = await caches[which]();
       try {
-        const r = await oneTrial(cache.endpoint, repo, digest, size);
+        const r = await oneTrial(cache.endpoint, repo, digest, size, cache.cached);
         runs[which].push(r);
         log(`memory, ${which}: at rest ${r.rest.toFixed(0)} MiB, peak with ${CLIENTS} clients ${r.peak.toFixed(0)} MiB (+${(r.peak - r.rest).toFixed(0)})`);
       } finally {
